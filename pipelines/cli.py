@@ -1,0 +1,44 @@
+"""The `atlas-billing` command: one entry point, one subcommand per job.
+
+Each subcommand lives in its own module, which exposes `register(subparsers)`; the module adds
+its parser and sets `handler` to a function taking the parsed arguments and returning an exit code.
+Errors the user can act on (`AtlasBillingError`) become one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sources.atlas_billing.errors import AtlasBillingError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from pipelines import commands
+
+    parser = argparse.ArgumentParser(
+        prog="atlas-billing",
+        description="Load Atlas Cloud billing data with dlt and model it with dbt.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for register in commands.REGISTRY:
+        register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except AtlasBillingError as exc:
+        print(f"atlas-billing {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"atlas-billing {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+"""The list of subcommands of `atlas-billing`; each entry is a module's `register` function."""
+
+from __future__ import annotations
+
+from simulator.cli import register as register_simulate
+
+REGISTRY = [
+    register_simulate,
+]
