@@ -10,14 +10,22 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from sources.atlas_billing.errors import AtlasBillingError
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line that points at --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     from pipelines import commands
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="atlas-billing",
         description="Load Atlas Cloud billing data with dlt and model it with dbt.",
     )
