@@ -1,0 +1,45 @@
+{#- Helpers for reading the dlt dataset, whose columns follow what the API sent. -#}
+
+{#- The lower-cased column names of a relation (empty at parse time). -#}
+{% macro column_names(relation) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) -%}
+    {{ return(columns | map(attribute='name') | map('lower') | list) }}
+{%- endmacro %}
+
+{#- The column if the loaded table has it, else a typed null. dlt creates a column only once a
+    value arrives, and the API may omit optional fields (credit_grant, images, videos, ...). -#}
+{% macro column_or_null(column_names, column_name, data_type) -%}
+    {%- if not execute or column_name | lower in column_names -%}
+        {{ column_name }}
+    {%- else -%}
+        cast(null as {{ data_type }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The purchase ledger to read: the raw table `credit_ledger` that `atlas-billing run
+    --credit-ledger PATH` loads into the dataset, when it exists; else the seed
+    `atlas_credit_ledger` kept in this project. -#}
+{% macro credit_ledger_relation() -%}
+    {%- if execute -%}
+        {%- set loaded = adapter.get_relation(
+            database=source('atlas_billing', 'credit_ledger').database,
+            schema=source('atlas_billing', 'credit_ledger').schema,
+            identifier=source('atlas_billing', 'credit_ledger').identifier) -%}
+        {%- if loaded is not none -%}
+            {{ return(loaded) }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(ref('atlas_credit_ledger')) }}
+{%- endmacro %}
+
+{#- The as-of moment for credit lots: the var, else the latest balance snapshot. -#}
+{% macro as_of_timestamp(snapshots_relation) -%}
+    {%- if var('atlas_billing_as_of') -%}
+        {{ atlas_billing.timestamp_literal(var('atlas_billing_as_of')) }}
+    {%- else -%}
+        (select max(snapshot_at) from {{ snapshots_relation }})
+    {%- endif -%}
+{%- endmacro %}

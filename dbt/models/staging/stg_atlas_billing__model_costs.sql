@@ -1,0 +1,30 @@
+{%- set columns = atlas_billing.column_names(source('atlas_billing', 'model_costs')) -%}
+
+with source as (
+
+    select * from {{ source('atlas_billing', 'model_costs') }}
+
+),
+
+renamed as (
+
+    select
+        row_key,
+        cast(date as date) as cost_date,
+        grain,
+        scope,
+        {{ atlas_billing.column_or_null(columns, 'model_type', dbt.type_string()) }} as model_type,
+        {{ atlas_billing.column_or_null(columns, 'model', dbt.type_string()) }} as model,
+        {{ atlas_billing.column_or_null(columns, 'api_key_id', dbt.type_string()) }} as api_key_id,
+        partial as is_partial,
+        cast(covered_until as {{ dbt.type_timestamp() }}) as covered_until,
+        cast(start_at as {{ dbt.type_timestamp() }}) as start_at,
+        cast(end_at as {{ dbt.type_timestamp() }}) as end_at,
+        {{ atlas_billing.money('amount_usd') }} as amount_usd,
+        currency
+
+    from source
+
+)
+
+select * from renamed

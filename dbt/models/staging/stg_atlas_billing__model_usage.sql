@@ -1,0 +1,31 @@
+{%- set columns = atlas_billing.column_names(source('atlas_billing', 'model_usage')) -%}
+
+with source as (
+
+    select * from {{ source('atlas_billing', 'model_usage') }}
+
+),
+
+renamed as (
+
+    select
+        row_key,
+        cast(date as date) as usage_date,
+        grain,
+        scope,
+        {{ atlas_billing.column_or_null(columns, 'model_type', dbt.type_string()) }} as model_type,
+        {{ atlas_billing.column_or_null(columns, 'model', dbt.type_string()) }} as model,
+        {{ atlas_billing.column_or_null(columns, 'api_key_id', dbt.type_string()) }} as api_key_id,
+        partial as is_partial,
+        cast(covered_until as {{ dbt.type_timestamp() }}) as covered_until,
+        cast({{ atlas_billing.column_or_null(columns, 'requests', dbt.type_bigint()) }} as {{ dbt.type_bigint() }}) as requests,
+        cast({{ atlas_billing.column_or_null(columns, 'input_tokens', dbt.type_bigint()) }} as {{ dbt.type_bigint() }}) as input_tokens,
+        cast({{ atlas_billing.column_or_null(columns, 'output_tokens', dbt.type_bigint()) }} as {{ dbt.type_bigint() }}) as output_tokens,
+        cast({{ atlas_billing.column_or_null(columns, 'images', dbt.type_bigint()) }} as {{ dbt.type_bigint() }}) as images,
+        cast({{ atlas_billing.column_or_null(columns, 'videos', dbt.type_bigint()) }} as {{ dbt.type_bigint() }}) as videos
+
+    from source
+
+)
+
+select * from renamed

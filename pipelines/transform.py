@@ -1,0 +1,163 @@
+"""Run the dbt project (`dbt/`) over the DuckDB file a load wrote, in this process.
+
+dbt is driven through its programmatic API (`dbtRunner`), against the profile committed in
+`dbt/profiles.yml`, whose `duckdb` target reads the file named by `ATLAS_BILLING_DUCKDB_PATH`.
+A failing data test, unit test or model makes `build` raise one `AtlasBillingError` that names it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sources.atlas_billing.errors import AtlasBillingError
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+DUCKDB_PATH_ENV = "ATLAS_BILLING_DUCKDB_PATH"
+DBT_TARGET_ENV = "ATLAS_BILLING_DBT_TARGET"
+DBT_SCHEMA_ENV = "ATLAS_BILLING_DBT_SCHEMA"
+DEFAULT_DBT_SCHEMA = "atlas_billing_models"
+"""The schema the dbt models (and the marts the report reads) are built in."""
+DEFAULT_THREADS = 2
+
+# How dbt reports a node that did not succeed (RunStatus / TestStatus values).
+_FAILED_STATUSES = {"error", "fail", "runtime error"}
+_MAX_FAILURES_NAMED = 5
+
+
+@dataclass(frozen=True)
+class DbtBuildSummary:
+    """What one `dbt build` did: counts by outcome and how long it took."""
+
+    models: int
+    tests: int
+    seeds: int
+    warnings: int
+    elapsed_seconds: float
+
+    def __str__(self) -> str:
+        return (
+            f"dbt build: {self.models} models, {self.seeds} seeds and {self.tests} tests "
+            f"passed ({self.warnings} warnings) in {self.elapsed_seconds:.1f} s"
+        )
+
+
+def build(
+    duckdb_path: Path,
+    *,
+    vars: Mapping[str, Any] | None = None,
+    threads: int = DEFAULT_THREADS,
+    target_path: Path | None = None,
+    select: Sequence[str] = (),
+    quiet: bool = True,
+) -> DbtBuildSummary:
+    """Run `dbt build` (seeds, models, data tests and unit tests) over a DuckDB file.
+
+    `vars` override the project's vars (e.g. `atlas_billing_as_of`). `target_path` is where dbt
+    writes its artifacts and logs (default `dbt/target`); give each concurrent build its own.
+    Raises AtlasBillingError naming every model or test that failed.
+    """
+    from dbt.cli.main import dbtRunner
+
+    duckdb_path = Path(duckdb_path).resolve()
+    if not duckdb_path.exists():
+        raise AtlasBillingError(f"dbt build: no DuckDB file at {duckdb_path}; load data first")
+    target_path = Path(target_path) if target_path else DBT_PROJECT_DIR / "target"
+    args = [
+        "build",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target",
+        "duckdb",
+        "--threads",
+        str(threads),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
+    ]
+    if quiet:
+        args.append("--quiet")
+    if vars:
+        args += ["--vars", json.dumps(dict(vars), default=str)]
+    for selector in select:
+        args += ["--select", selector]
+
+    started = time.perf_counter()
+    with _environment({DUCKDB_PATH_ENV: str(duckdb_path), DBT_TARGET_ENV: "duckdb"}):
+        outcome = dbtRunner().invoke(args)
+    elapsed = time.perf_counter() - started
+
+    results = list(getattr(outcome.result, "results", None) or [])
+    failures = [r for r in results if str(r.status) in _FAILED_STATUSES]
+    if failures:
+        raise AtlasBillingError(_describe_failures(failures, target_path))
+    if not outcome.success:
+        detail = outcome.exception or "see the dbt log"
+        raise AtlasBillingError(f"dbt build could not run: {_one_line(str(detail))}")
+    return _summarise(results, elapsed)
+
+
+def _describe_failures(failures: list[Any], target_path: Path) -> str:
+    described = []
+    for result in failures[:_MAX_FAILURES_NAMED]:
+        node = result.node
+        kind = str(node.resource_type)
+        if kind == "test" and result.failures:
+            described.append(f"{kind} {node.name} failed ({result.failures} failing rows)")
+        else:
+            described.append(f"{kind} {node.name} {result.status}: {_one_line(result.message)}")
+    more = len(failures) - len(described)
+    suffix = f"; and {more} more" if more > 0 else ""
+    return (
+        f"dbt build failed: {'; '.join(described)}{suffix} "
+        f"(details in {target_path / 'logs' / 'dbt.log'})"
+    )
+
+
+def _summarise(results: list[Any], elapsed: float) -> DbtBuildSummary:
+    counts = {"model": 0, "test": 0, "unit_test": 0, "seed": 0}
+    warnings = 0
+    for result in results:
+        kind = str(result.node.resource_type)
+        counts[kind] = counts.get(kind, 0) + 1
+        warnings += str(result.status) == "warn"
+    return DbtBuildSummary(
+        models=counts["model"],
+        tests=counts["test"] + counts["unit_test"],
+        seeds=counts["seed"],
+        warnings=warnings,
+        elapsed_seconds=elapsed,
+    )
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "").split())[:300]
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a dbt invocation (profiles.yml reads them)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def marts_schema() -> str:
+    """The schema holding the marts (the report reads them there)."""
+    return os.environ.get(DBT_SCHEMA_ENV, DEFAULT_DBT_SCHEMA)
