@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pipelines.run import register as register_run
 from simulator.cli import register as register_simulate
 
 REGISTRY = [
+    register_run,
     register_simulate,
 ]

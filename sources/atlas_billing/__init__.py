@@ -1,0 +1,248 @@
+"""dlt source for the Atlas Cloud Billing Public API: balance snapshots, daily model costs and
+usage per API key and model, daily cost totals, and the model -> model_type list.
+
+Configure it under `[sources.atlas_billing]` in `.dlt/config.toml` and `.dlt/secrets.toml`, or
+with environment variables such as `SOURCES__ATLAS_BILLING__API_KEY`.
+
+Daily tables are incremental on the last closed day (`closed_through` in each resource's state):
+every run reads the last `lookback_days` closed days again, plus everything after them up to the
+server's today, and replaces each day it read whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import dlt
+import pyarrow as pa
+from dlt.common.schema.typing import TTableSchemaColumns, TWriteDispositionConfig
+from dlt.sources import DltResource
+
+from sources.atlas_billing import mapping, settings
+from sources.atlas_billing.client import AtlasBillingClient
+from sources.atlas_billing.errors import ConfigurationError
+from sources.atlas_billing.helpers import (
+    BillingReader,
+    LoadProgress,
+    ReadSettings,
+    filter_batches,
+    parse_day,
+)
+
+_REPLACE_DAYS: TWriteDispositionConfig = {"disposition": "merge", "strategy": "delete-insert"}
+_DAY_ROW_COLUMNS: TTableSchemaColumns = {
+    "date": {"data_type": "date", "nullable": False},
+    "row_key": {"data_type": "text", "nullable": False},
+    mapping.DAY_MARKER: {"data_type": "bool", "nullable": True, "hard_delete": True},
+}
+
+
+@dlt.source(name="atlas_billing", max_table_nesting=0)
+def atlas_billing_source(
+    api_key: str = dlt.secrets.value,
+    base_url: str = settings.DEFAULT_BASE_URL,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    scope: str = settings.DEFAULT_SCOPE,
+    grain: str = settings.DEFAULT_GRAIN,
+    model_ids: list[str] | None = None,
+    api_key_ids: list[str] | None = None,
+    model_types: list[str] | None = None,
+    lookback_days: int = settings.DEFAULT_LOOKBACK_DAYS,
+    page_size: int = settings.DEFAULT_PAGE_SIZE,
+    window_days: int = settings.MAX_WINDOW_DAYS,
+    max_days: int | None = None,
+    max_in_flight: int = settings.DEFAULT_MAX_IN_FLIGHT,
+    request_timeout_seconds: float = settings.DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    max_attempts: int = settings.DEFAULT_MAX_ATTEMPTS,
+    max_retry_seconds: float = settings.DEFAULT_MAX_RETRY_SECONDS,
+    load_balance: bool = True,
+    progress: LoadProgress | None = None,
+) -> Sequence[DltResource]:
+    """The Atlas Cloud billing resources of one account.
+
+    Args:
+        api_key: An API key secret (`apikey-...`); scope=account needs account-level model
+            billing read permission, the balance needs account balance read permission.
+        base_url: The API's base URL, ending in `/public/v1`.
+        start_date: First UTC day to load (`YYYY-MM-DD`); required until a first load is done.
+        end_date: Day to stop before (exclusive); default: through the server's today.
+        scope: `account` (every key of the account) or `self` (the key's own usage).
+        grain: Group keys of model_costs/model_usage: `model,api_key` (finest), `model`,
+            `api_key` or `model_type`.
+        model_ids, api_key_ids, model_types: Optional filters (any length: requests are batched).
+        lookback_days: Closed days read again on every run, because refunds and late charges
+            can still change them.
+        page_size: Result rows per page (1..1000).
+        window_days: Days per request (at most the API's 180).
+        max_days: Read at most this many days per load, so a long backfill commits in chunks;
+            `progress.more_to_read` then tells whether another load is needed.
+        max_in_flight: Requests sent at the same time (fewer while the API rate-limits).
+        request_timeout_seconds, max_attempts, max_retry_seconds: HTTP timeouts and retry bounds.
+        load_balance: Whether to take a balance snapshot (needs balance read permission).
+        progress: Counters of requests, retries, windows, pages and rows, with an optional
+            callback for progress lines.
+
+    Returns:
+        The resources `model_costs`, `model_usage`, `daily_cost_totals`, `models` and (unless
+        `load_balance` is false) `balance_snapshots`.
+    """
+    if not isinstance(api_key, str) or not api_key.startswith(settings.API_KEY_PREFIX):
+        raise ConfigurationError(
+            "api_key must be an Atlas Cloud API key secret starting with"
+            f" '{settings.API_KEY_PREFIX}' (an 'ak_...' value is a key's public id, not a secret)"
+        )
+    if scope not in settings.SCOPES:
+        raise ConfigurationError(
+            f"scope must be one of {', '.join(settings.SCOPES)}, got {scope!r}"
+        )
+    grain_keys = tuple(part.strip() for part in str(grain).split(",") if part.strip())
+    grain = next((g for g, keys in settings.GRAINS.items() if set(keys) == set(grain_keys)), "")
+    if not grain:
+        raise ConfigurationError(
+            f"grain must be one of {', '.join(settings.GRAINS)}, got {','.join(grain_keys)!r}"
+        )
+    start = parse_day(start_date, "start_date")
+    end = parse_day(end_date, "end_date")
+    if start is not None and end is not None and end <= start:
+        raise ConfigurationError(
+            f"end_date {end} must be after start_date {start} (end_date is exclusive)"
+        )
+    if not 1 <= page_size <= settings.MAX_PAGE_SIZE:
+        raise ConfigurationError(f"page_size must be 1..{settings.MAX_PAGE_SIZE}, got {page_size}")
+    if lookback_days < 0:
+        raise ConfigurationError(f"lookback_days must be 0 or more, got {lookback_days}")
+    if not 1 <= window_days <= settings.MAX_WINDOW_DAYS:
+        raise ConfigurationError(
+            f"window_days must be 1..{settings.MAX_WINDOW_DAYS}, got {window_days}"
+        )
+    if max_days is not None and max_days < 1:
+        raise ConfigurationError(f"max_days must be 1 or more, got {max_days}")
+
+    progress = progress or LoadProgress()
+    client = AtlasBillingClient(
+        base_url,
+        api_key,
+        request_timeout_seconds=request_timeout_seconds,
+        max_attempts=max_attempts,
+        max_retry_seconds=max_retry_seconds,
+        max_in_flight=max_in_flight,
+        stats=progress.requests,
+    )
+    reader = BillingReader(
+        client,
+        ReadSettings(
+            scope=scope,
+            grain=grain,
+            start_date=start,
+            end_date=end,
+            lookback_days=lookback_days,
+            page_size=page_size,
+            window_days=window_days,
+            max_days=max_days,
+            max_in_flight=max(1, max_in_flight),
+            filters=filter_batches(
+                model_ids=model_ids, api_key_ids=api_key_ids, model_types=model_types
+            ),
+        ),
+        progress,
+    )
+    resources = [
+        model_costs(reader),
+        model_usage(reader),
+        daily_cost_totals(reader),
+        models(reader),
+    ]
+    if load_balance:
+        resources.append(balance_snapshots(reader))
+    return resources
+
+
+@dlt.resource(
+    write_disposition=_REPLACE_DAYS,
+    primary_key="row_key",
+    merge_key="date",
+    columns={**_DAY_ROW_COLUMNS, **mapping.money_columns(["amount_usd"])},
+)
+def model_costs(reader: BillingReader) -> Iterator[pa.Table]:
+    """Daily model cost per group of the configured grain (default: model and API key).
+
+    Reads days [closed_through + 1 - lookback_days, server today] (or from `start_date` on the
+    first run); each of those days is replaced whole, so restated days lose rows that vanished.
+    """
+    yield from _daily_rows(reader, "model_costs", "/model-costs", "costs")
+
+
+@dlt.resource(
+    write_disposition=_REPLACE_DAYS,
+    primary_key="row_key",
+    merge_key="date",
+    columns={
+        **_DAY_ROW_COLUMNS,
+        **mapping.count_columns(mapping.USAGE_COUNT_FIELDS),
+    },
+)
+def model_usage(reader: BillingReader) -> Iterator[pa.Table]:
+    """Daily request and token/image/video counts per group of the configured grain.
+
+    Same days and replacement as `model_costs`; every count column exists even when the API
+    leaves it out for a model type, and unknown result fields become extra columns.
+    """
+    yield from _daily_rows(reader, "model_usage", "/model-usage", "usage")
+
+
+def _daily_rows(reader: BillingReader, name: str, endpoint: str, kind: str) -> Iterator[pa.Table]:
+    state = dlt.current.resource_state()
+    cuts = reader.plan(name, state.get("closed_through"))
+    yield from reader.grouped_tables(name, endpoint, kind, cuts)
+    state["closed_through"] = reader.closed_through(name, cuts, state.get("closed_through"))
+
+
+@dlt.resource(
+    write_disposition=_REPLACE_DAYS,
+    primary_key="date",
+    columns=mapping.money_columns(["amount_usd"]),
+)
+def daily_cost_totals(reader: BillingReader) -> Iterator[pa.Table]:
+    """The ungrouped /model-costs amount of each day (zero for a day without costs).
+
+    One row a day over the same days as `model_costs`, so completeness can be checked downstream:
+    a day's model_costs rows add up to its total.
+    """
+    state = dlt.current.resource_state()
+    cuts = reader.plan("daily_cost_totals", state.get("closed_through"))
+    yield from reader.daily_totals("daily_cost_totals", cuts)
+    state["closed_through"] = reader.closed_through(
+        "daily_cost_totals", cuts, state.get("closed_through")
+    )
+
+
+@dlt.resource(write_disposition=_REPLACE_DAYS, primary_key="model")
+def models(reader: BillingReader) -> Iterator[pa.Table]:
+    """Every model with costs in the days read, with its model_type (merged on model).
+
+    Needed because results grouped by model and API key carry no model_type.
+    """
+    state = dlt.current.resource_state()
+    cuts = reader.plan("models", state.get("closed_through"))
+    yield from reader.models("models", cuts)
+    state["closed_through"] = reader.closed_through("models", cuts, state.get("closed_through"))
+
+
+@dlt.resource(
+    write_disposition="append",
+    primary_key="snapshot_at",
+    columns=mapping.money_columns(
+        [column for _, column in mapping.BALANCE_MONEY_FIELDS]
+        + [f"credit_grant_{name}_usd" for name in mapping.CREDIT_GRANT_MONEY_FIELDS]
+        + ["partial_day_cost_usd"]
+    ),
+)
+def balance_snapshots(reader: BillingReader) -> Iterator[pa.Table]:
+    """One balance snapshot per load, stamped with the server's `Date` (append-only history).
+
+    Carries every money field of /balance including the credit line (null where the API omits
+    it), the scope the costs were loaded with, and the server's partial day with its ungrouped
+    cost as it stood at the snapshot, so the balance can be reconciled with spend.
+    """
+    yield reader.balance()

@@ -1,0 +1,229 @@
+"""Load the Atlas Cloud billing source into a warehouse: DuckDB by default.
+
+`load()` is the one entry point (the CLI's `run`, the demo and dbt-after-load call it). A long
+backfill is loaded in chunks of days, each chunk a dlt load that commits its data and the
+resources' state together, so a run killed at any moment goes on from the last committed chunk.
+The balance snapshot comes in a last load of its own, so only a run that got to the end adds one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import dlt
+import duckdb
+from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.destination import Destination
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from sources.atlas_billing import atlas_billing_source
+from sources.atlas_billing.errors import AtlasBillingError, ConfigurationError
+from sources.atlas_billing.helpers import LoadProgress
+
+PIPELINE_NAME = "atlas_billing"
+DATASET_NAME = "atlas_billing"
+DEFAULT_DUCKDB_PATH = Path("atlas_billing.duckdb")
+DEFAULT_DAYS_PER_LOAD = 360
+"""Days per dlt load in a backfill: each load commits, so a kill loses at most this many days."""
+BALANCE = "balance_snapshots"
+DESTINATIONS = ("duckdb",)
+"""Destinations `load` can build from a name; BigQuery is configured the dlt way when added."""
+
+
+@dataclass
+class LoadSummary:
+    """What one run did."""
+
+    destination: str
+    dataset_name: str
+    rows: dict[str, int] = field(default_factory=dict)
+    """Rows read from the API and loaded, per table."""
+    days: dict[str, str] = field(default_factory=dict)
+    """The days each daily table read, e.g. `2025-01-01..2026-05-10`."""
+    loads: int = 0
+    requests: int = 0
+    retries: int = 0
+    retries_by_reason: dict[str, int] = field(default_factory=dict)
+    elapsed_seconds: float = 0.0
+    balance_snapshot: bool = False
+    duckdb_path: Path | None = None
+
+    def lines(self) -> list[str]:
+        """The summary as printed at the end of a run."""
+        where = f"{self.destination} {self.duckdb_path or ''}".strip()
+        lines = [f"loaded into {where}, dataset {self.dataset_name}, in {self.loads} load(s):"]
+        for table, rows in self.rows.items():
+            days = f" (days {self.days[table]})" if self.days.get(table) else ""
+            lines.append(f"  {table}: {rows} rows{days}")
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.retries_by_reason.items()))
+        lines.append(
+            f"{self.requests} requests, {self.retries} retries"
+            f"{f' ({reasons})' if reasons else ''}, {self.elapsed_seconds:.1f}s"
+        )
+        return lines
+
+
+def load(
+    *,
+    destination: str = "duckdb",
+    duckdb_path: str | Path = DEFAULT_DUCKDB_PATH,
+    dataset_name: str = DATASET_NAME,
+    pipeline_name: str = PIPELINE_NAME,
+    pipelines_dir: str | Path | None = None,
+    full_refresh: bool = False,
+    days_per_load: int | None = DEFAULT_DAYS_PER_LOAD,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    scope: str | None = None,
+    grain: str | None = None,
+    lookback_days: int | None = None,
+    base_url: str | None = None,
+    load_balance: bool | None = None,
+    source_options: Mapping[str, Any] | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> LoadSummary:
+    """Bring the warehouse up to date with the account; return what was done.
+
+    Options left as None come from dlt config (`[sources.atlas_billing]` in .dlt/, or
+    environment variables such as `SOURCES__ATLAS_BILLING__START_DATE`); `source_options` passes
+    any other argument of `atlas_billing_source` (page_size, window_days, filters, ...).
+    `full_refresh` drops the daily tables and their state first (balance history is kept).
+    Raises AtlasBillingError for anything the user can fix, including API failures.
+    """
+    started = time.monotonic()
+    if days_per_load is not None and days_per_load < 1:
+        raise ConfigurationError(f"days per load must be 1 or more, got {days_per_load}")
+    options: dict[str, Any] = {
+        name: value
+        for name, value in {
+            "start_date": start_date,
+            "end_date": end_date,
+            "scope": scope,
+            "grain": grain,
+            "lookback_days": lookback_days,
+            "base_url": base_url,
+            "load_balance": load_balance,
+            **(source_options or {}),
+        }.items()
+        if value is not None
+    }
+    path = Path(duckdb_path)
+    pipeline = dlt.pipeline(
+        pipeline_name=pipeline_name,
+        destination=_destination(destination, path),
+        dataset_name=dataset_name,
+        # dlt's default (None) is ~/.dlt/pipelines; tests pass their own
+        pipelines_dir=cast(str, None if pipelines_dir is None else str(pipelines_dir)),
+    )
+    progress = LoadProgress(on_change=on_progress)
+    summary = LoadSummary(
+        destination=destination,
+        dataset_name=dataset_name,
+        duckdb_path=path if destination == "duckdb" else None,
+    )
+    with _user_errors():
+        # a load a killed run left behind is finished first, so its state counts
+        if pipeline.has_pending_data:
+            pipeline.run()
+            _report(on_progress, "finished the load an interrupted run left behind")
+        first = True
+        while True:
+            chunk_options = dict(options) if first else {**options, "lookback_days": 0}
+            source = _source(progress=progress, max_days=days_per_load, **chunk_options)
+            daily = [name for name in source.resources if name != BALANCE]
+            if first and full_refresh:
+                pipeline.run(source.with_resources(*daily), refresh="drop_resources")
+            else:
+                pipeline.run(source.with_resources(*daily))
+            summary.loads += 1
+            first = False
+            done_through = {
+                name: str(progress.resource(name).days)
+                for name in daily
+                if progress.resource(name).days is not None
+            }
+            _report(on_progress, f"load {summary.loads} committed: {_days_text(done_through)}")
+            if not progress.more_to_read:
+                break
+        if BALANCE in source.resources:
+            source = _source(progress=progress, **options)
+            pipeline.run(source.with_resources(BALANCE))
+            summary.loads += 1
+            summary.balance_snapshot = True
+            progress.rows_read(BALANCE, 1)
+            _report(on_progress, f"load {summary.loads} committed: balance snapshot")
+    for name, resource in progress.resources.items():
+        summary.rows[name] = resource.rows
+        if resource.first_day is not None and resource.last_day is not None:
+            summary.days[name] = f"{resource.first_day}..{resource.last_day}"
+    summary.requests = progress.requests.requests
+    summary.retries = progress.requests.retries
+    summary.retries_by_reason = dict(progress.requests.retries_by_reason)
+    summary.elapsed_seconds = time.monotonic() - started
+    return summary
+
+
+def _source(**options: Any) -> Any:
+    try:
+        return atlas_billing_source(**options)
+    except ConfigFieldMissingException as exc:
+        if "api_key" in exc.fields:
+            raise ConfigurationError(
+                "no API key: set SOURCES__ATLAS_BILLING__API_KEY or api_key under"
+                " [sources.atlas_billing] in .dlt/secrets.toml"
+            ) from None
+        raise ConfigurationError(f"missing configuration: {', '.join(exc.fields)}") from None
+
+
+def _destination(name: str, duckdb_path: Path) -> Destination[Any, Any]:
+    if name == "duckdb":
+        _check_duckdb_opens(duckdb_path)
+        return dlt.destinations.duckdb(credentials=str(duckdb_path))
+    raise ConfigurationError(f"unknown destination {name!r}; supported: {', '.join(DESTINATIONS)}")
+
+
+def _check_duckdb_opens(path: Path) -> None:
+    """Fail with one line before any work if the file is locked by another process or unusable."""
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigurationError(f"cannot open DuckDB file {path}: {reason}") from None
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turns dlt's wrapping of a failed step back into the AtlasBillingError behind it."""
+    try:
+        yield
+    except PipelineStepFailed as error:
+        cause: BaseException | None = error
+        while cause is not None:
+            if isinstance(cause, AtlasBillingError):
+                raise cause from None
+            cause = cause.__cause__ or cause.__context__
+        raise AtlasBillingError(
+            f"the {error.step} step failed: {_first_line(error.exception)}"
+        ) from error
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _days_text(days: Mapping[str, str]) -> str:
+    values = set(days.values())
+    if len(values) == 1:
+        return f"days {values.pop()}"
+    return ", ".join(f"{name} {value}" for name, value in days.items()) or "nothing new"
+
+
+def _report(on_progress: Callable[[str], None] | None, message: str) -> None:
+    if on_progress is not None:
+        on_progress(message)

@@ -1,0 +1,113 @@
+"""`atlas-billing run`: load balance, usage and costs into the warehouse (DuckDB by default).
+
+The API key never comes from the command line: dlt reads it from .dlt/secrets.toml or from
+SOURCES__ATLAS_BILLING__API_KEY. Everything else may be set in .dlt/config.toml
+([sources.atlas_billing]) and overridden here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipelines.load import (
+    DEFAULT_DAYS_PER_LOAD,
+    DEFAULT_DUCKDB_PATH,
+    DESTINATIONS,
+    LoadSummary,
+    load,
+)
+
+
+def register(subparsers: Any) -> None:
+    """Add the `run` subcommand."""
+    parser = subparsers.add_parser(
+        "run",
+        help="load balance, usage and costs from the API into the warehouse",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_load_arguments(parser)
+    parser.set_defaults(handler=handle_run)
+
+
+def add_load_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a load, shared by every command that loads."""
+    parser.add_argument(
+        "--destination",
+        choices=DESTINATIONS,
+        default="duckdb",
+        help="where to load (default: duckdb)",
+    )
+    parser.add_argument(
+        "--duckdb-path",
+        "--path",
+        type=Path,
+        default=DEFAULT_DUCKDB_PATH,
+        help=f"the DuckDB file (default: ./{DEFAULT_DUCKDB_PATH})",
+    )
+    parser.add_argument("--start-date", help="first UTC day to load, YYYY-MM-DD (first run)")
+    parser.add_argument("--end-date", help="UTC day to stop before (exclusive), YYYY-MM-DD")
+    parser.add_argument("--scope", help="account (default) or self")
+    parser.add_argument(
+        "--grain",
+        help="group keys of costs and usage: model,api_key (default), model, api_key, model_type",
+    )
+    parser.add_argument(
+        "--lookback-days", type=int, help="closed days to read again every run (default 3)"
+    )
+    parser.add_argument("--base-url", help="the API's base URL (default: the public API)")
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="drop the daily tables and their state and load from --start-date again"
+        " (balance history is kept)",
+    )
+    parser.add_argument("--no-balance", action="store_true", help="do not take a balance snapshot")
+    parser.add_argument(
+        "--days-per-load",
+        type=int,
+        default=DEFAULT_DAYS_PER_LOAD,
+        help=f"days committed per load in a backfill (default {DEFAULT_DAYS_PER_LOAD})",
+    )
+    parser.add_argument(
+        "--pipelines-dir", type=Path, help="dlt's working directory (default: ~/.dlt/pipelines)"
+    )
+
+
+def load_from_args(args: argparse.Namespace) -> LoadSummary:
+    """Run `load()` with the options of the command line, printing progress lines."""
+    return load(
+        destination=args.destination,
+        duckdb_path=args.duckdb_path,
+        pipelines_dir=args.pipelines_dir,
+        full_refresh=args.full_refresh,
+        days_per_load=args.days_per_load,
+        start_date=args.start_date,
+        end_date=args.end_date,
+        scope=args.scope,
+        grain=args.grain,
+        lookback_days=args.lookback_days,
+        base_url=args.base_url,
+        load_balance=False if args.no_balance else None,
+        on_progress=_print_progress,
+    )
+
+
+def handle_run(args: argparse.Namespace) -> int:
+    """Load, print the summary, then whatever comes after a load."""
+    summary = load_from_args(args)
+    for line in summary.lines():
+        print(line, flush=True)
+    return after_load(args, summary)
+
+
+def after_load(args: argparse.Namespace, summary: LoadSummary) -> int:
+    """What runs once the load has committed (the dbt step hooks in here); the exit code."""
+    return 0
+
+
+def _print_progress(message: str) -> None:
+    print(message, file=sys.stdout, flush=True)

@@ -1,0 +1,396 @@
+"""A small HTTP client for the Atlas Cloud Billing Public API.
+
+It owns the transport: one pooled httpx connection set, timeouts, retries with exponential backoff
+and jitter (429, 5xx, timeouts, dropped connections), a bound on requests in flight that shrinks
+when the API rate-limits, cursor pagination, and turning error envelopes into `AtlasApiError`s.
+What the fields of a response mean is `mapping.py`'s business.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+import orjson
+
+from sources.atlas_billing import settings
+from sources.atlas_billing.errors import AtlasApiError, ConfigurationError, ContractViolation
+
+QueryParams = Sequence[tuple[str, str]]
+"""Query parameters as (name, value) pairs, so arrays go out as repeated keys."""
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """One decoded JSON response."""
+
+    endpoint: str
+    body: dict[str, Any]
+    request_id: str | None
+    server_time: datetime | None
+    """The response's HTTP `Date` (UTC): the server's clock, which decides what "today" is."""
+
+    def require_server_time(self) -> datetime:
+        """The server's clock, or a ContractViolation when the response carried no `Date`."""
+        if self.server_time is None:
+            raise ContractViolation(
+                "response has no usable HTTP Date header, so the server's today is unknown",
+                endpoint=self.endpoint,
+                param="Date",
+                request_id=self.request_id,
+            )
+        return self.server_time
+
+
+class RequestStats:
+    """Thread-safe counts of requests sent and retried, for progress lines and the summary."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.retries = 0
+        self.retries_by_reason: dict[str, int] = {}
+
+    def count_request(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def count_retry(self, reason: str) -> None:
+        with self._lock:
+            self.retries += 1
+            self.retries_by_reason[reason] = self.retries_by_reason.get(reason, 0) + 1
+
+
+class _Throttle:
+    """Bounds the requests in flight; halves the bound and pauses everyone on a 429.
+
+    The bound grows back by one after a run of successes, so a brief rate limit does not slow the
+    rest of a long backfill.
+    """
+
+    def __init__(self, max_in_flight: int) -> None:
+        self._max = max(1, max_in_flight)
+        self._limit = self._max
+        self._in_flight = 0
+        self._successes = 0
+        self._resume_at = 0.0
+        self._cond = threading.Condition()
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._cond:
+            while True:
+                wait = self._resume_at - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                elif self._in_flight < self._limit:
+                    break
+                else:
+                    self._cond.wait()
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._in_flight -= 1
+                self._cond.notify_all()
+
+    def rate_limited(self, pause_seconds: float) -> None:
+        with self._cond:
+            self._limit = max(1, self._limit // 2)
+            self._successes = 0
+            self._resume_at = max(self._resume_at, time.monotonic() + pause_seconds)
+            self._cond.notify_all()
+
+    def succeeded(self) -> None:
+        with self._cond:
+            self._successes += 1
+            if self._limit < self._max and self._successes >= 4 * self._limit:
+                self._limit += 1
+                self._successes = 0
+                self._cond.notify_all()
+
+
+class AtlasBillingClient:
+    """Reads the Billing Public API over one pooled httpx client; safe to share between threads."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        request_timeout_seconds: float = settings.DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        max_attempts: int = settings.DEFAULT_MAX_ATTEMPTS,
+        max_retry_seconds: float = settings.DEFAULT_MAX_RETRY_SECONDS,
+        max_in_flight: int = settings.DEFAULT_MAX_IN_FLIGHT,
+        stats: RequestStats | None = None,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(f"base_url must be an http(s) URL, got {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.max_attempts = max(1, max_attempts)
+        self.max_retry_seconds = max_retry_seconds
+        self.stats = stats or RequestStats()
+        self.last_server_time: datetime | None = None
+        """The `Date` of the latest response of any status: the server's clock."""
+        self._throttle = _Throttle(max_in_flight)
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
+            timeout=httpx.Timeout(
+                request_timeout_seconds,
+                connect=min(settings.CONNECT_TIMEOUT_SECONDS, request_timeout_seconds),
+            ),
+            # one connection per request in flight, kept alive between pages
+            limits=httpx.Limits(
+                max_connections=max_in_flight + 2, max_keepalive_connections=max_in_flight + 2
+            ),
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get(self, endpoint: str, params: QueryParams = ()) -> ApiResponse:
+        """GET one endpoint, retrying what is worth retrying, and decode its JSON body.
+
+        Retried: 429 (after `Retry-After`, pausing every thread), 5xx, timeouts and dropped
+        connections, within `max_attempts` and `max_retry_seconds`. Other 4xx fail at once.
+        """
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = self._attempt(endpoint, params, attempt)
+            if isinstance(outcome, ApiResponse):
+                return outcome
+            spent = time.monotonic() - started
+            if attempt >= self.max_attempts or spent + outcome.delay > self.max_retry_seconds:
+                if isinstance(outcome.failure, ContractViolation):
+                    raise outcome.failure
+                failure = outcome.failure
+                raise AtlasApiError(
+                    f"gave up after {attempt} attempt(s) in {spent:.1f}s: {failure.message}",
+                    status=failure.status,
+                    type=failure.type,
+                    code=failure.code,
+                    param=failure.param,
+                    request_id=failure.request_id,
+                    endpoint=endpoint,
+                )
+            self.stats.count_retry(outcome.reason)
+            if outcome.reason == "rate_limited":
+                # everyone waits: the slot() of every thread honours the pause
+                self._throttle.rate_limited(outcome.delay)
+            else:
+                time.sleep(outcome.delay)
+
+    def _attempt(self, endpoint: str, params: QueryParams, attempt: int) -> ApiResponse | _Retry:
+        self.stats.count_request()
+        try:
+            with self._throttle.slot():
+                response = self._http.get(endpoint, params=list(params))
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise ConfigurationError(f"base_url {self.base_url!r} is not usable: {exc}") from None
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            reason = "timeout" if isinstance(exc, httpx.TimeoutException) else "connection"
+            failure = AtlasApiError(
+                f"request failed ({type(exc).__name__}: {exc})", endpoint=endpoint
+            )
+            return _Retry(failure, reason, _backoff_seconds(attempt))
+        self.last_server_time = _server_time(response) or self.last_server_time
+        status = response.status_code
+        if status < 400:
+            self._throttle.succeeded()
+            try:
+                return _decode(endpoint, response)
+            except ContractViolation as exc:
+                # a body cut short in transit looks the same: ask again, but only a little
+                if attempt >= settings.MAX_ATTEMPTS_ON_BAD_BODY:
+                    raise
+                return _Retry(exc, "bad_body", _backoff_seconds(attempt))
+        failure = _api_error(endpoint, params, response)
+        if status not in settings.RETRY_STATUSES:
+            raise failure
+        if status != 429:
+            return _Retry(failure, f"http_{status}", _backoff_seconds(attempt))
+        retry_after = _retry_after_seconds(response)
+        delay = _backoff_seconds(attempt) if retry_after is None else retry_after
+        # a little jitter so that paused threads do not come back in lockstep
+        return _Retry(failure, "rate_limited", delay + random.uniform(0, 0.25))
+
+    def pages(self, endpoint: str, params: QueryParams) -> Iterator[ApiResponse]:
+        """Every page of a cursor-paginated list, passing `next_page` back unchanged.
+
+        Every other parameter is sent identically on every page, as the API requires. A page
+        claiming more data without a cursor, or a cursor seen before, stops the read.
+        """
+        seen: set[str] = set()
+        page_params = list(params)
+        while True:
+            response = self.get(endpoint, page_params)
+            yield response
+            has_more = response.body.get("has_more", False)
+            next_page = response.body.get("next_page")
+            if not isinstance(has_more, bool):
+                raise _violation(response, "has_more", "is not a boolean")
+            if next_page is not None and not isinstance(next_page, str):
+                raise _violation(response, "next_page", "is not a string or null")
+            if not has_more:
+                return
+            if not next_page:
+                raise _violation(response, "next_page", "is missing although has_more is true")
+            if next_page in seen:
+                raise _violation(response, "next_page", "repeats a cursor already followed")
+            seen.add(next_page)
+            page_params = [*params, ("page", next_page)]
+
+
+@dataclass(frozen=True)
+class _Retry:
+    """An attempt that failed in a way worth another try."""
+
+    failure: AtlasApiError
+    reason: str
+    delay: float
+
+
+def _violation(response: ApiResponse, field: str, problem: str) -> ContractViolation:
+    return ContractViolation(
+        f"{field} {problem}",
+        endpoint=response.endpoint,
+        param=field,
+        request_id=response.request_id,
+    )
+
+
+def _decode(endpoint: str, response: httpx.Response) -> ApiResponse:
+    header_request_id = response.headers.get("x-request-id")
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        content_type = response.headers.get("content-type", "unknown content type")
+        raise ContractViolation(
+            f"response body is not JSON ({content_type})",
+            endpoint=endpoint,
+            status=response.status_code,
+            request_id=header_request_id,
+        ) from None
+    if not isinstance(body, dict):
+        raise ContractViolation(
+            "response body is not a JSON object",
+            endpoint=endpoint,
+            status=response.status_code,
+            request_id=header_request_id,
+        )
+    request_id = body.get("request_id")
+    return ApiResponse(
+        endpoint=endpoint,
+        body=body,
+        request_id=request_id if isinstance(request_id, str) else header_request_id,
+        server_time=_server_time(response),
+    )
+
+
+def _server_time(response: httpx.Response) -> datetime | None:
+    header = response.headers.get("date")
+    if not header:
+        return None
+    try:
+        parsed = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with jitter: between half and all of min(cap, base * 2^(attempt-1))."""
+    ceiling = min(settings.BACKOFF_CAP_SECONDS, settings.BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def _retry_after_seconds(response: httpx.Response) -> float | None:
+    """`Retry-After` as seconds, in either form the HTTP spec allows.
+
+    An HTTP date is measured against the response's own `Date`, not the local clock, so a skewed
+    local clock cannot stretch or cut the wait.
+    """
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        until = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    now = _server_time(response) or datetime.now(UTC)
+    return max(0.0, (until - now).total_seconds())
+
+
+def _api_error(endpoint: str, params: QueryParams, response: httpx.Response) -> AtlasApiError:
+    """The API's error envelope as an AtlasApiError whose message says what to do about it."""
+    error: dict[str, Any] = {}
+    request_id = response.headers.get("x-request-id")
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        body = None
+    if isinstance(body, dict):
+        if isinstance(body.get("error"), dict):
+            error = body["error"]
+        if isinstance(body.get("request_id"), str):
+            request_id = body["request_id"]
+    status = response.status_code
+    api_message = error.get("message") or response.reason_phrase or f"HTTP {status}"
+    if status == 401:
+        message = (
+            f"the API rejected the API key ({api_message}); set a valid key in"
+            " SOURCES__ATLAS_BILLING__API_KEY or api_key under [sources.atlas_billing] in"
+            " .dlt/secrets.toml"
+        )
+    elif status == 403 and endpoint.endswith("/balance"):
+        message = (
+            f"the API key may not read the account balance ({api_message}); /balance needs a key"
+            " with the account balance read permission (or set load_balance = false)"
+        )
+    elif status == 403 and ("scope", "account") in params:
+        message = (
+            f"the API key may not read account-wide billing ({api_message}); scope=account needs"
+            " a key with the account-level model billing read permission, or try scope=self to"
+            " load only this key's own usage and costs"
+        )
+    elif status == 403:
+        message = f"the API key lacks a permission ({api_message})"
+    elif status == 429:
+        message = f"rate limited ({api_message})"
+    elif status >= 500:
+        message = f"the API failed ({api_message})"
+    else:
+        message = f"the API rejected the request ({api_message})"
+    return AtlasApiError(
+        message,
+        status=status,
+        type=_text(error.get("type")),
+        code=_text(error.get("code")),
+        param=_text(error.get("param")),
+        request_id=request_id,
+        endpoint=endpoint,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

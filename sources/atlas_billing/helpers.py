@@ -1,0 +1,509 @@
+"""What the resources share: which days to read, how to cut them into requests, how to read
+many requests at once with flat memory, and the counters a run reports."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import product
+from typing import Any, TypeVar
+
+import pyarrow as pa
+
+from sources.atlas_billing import mapping, settings
+from sources.atlas_billing.client import AtlasBillingClient, QueryParams, RequestStats
+from sources.atlas_billing.errors import AtlasApiError, ConfigurationError
+
+T = TypeVar("T")
+ONE_DAY = timedelta(days=1)
+
+
+def parse_day(value: str | date | None, name: str) -> date | None:
+    """A `YYYY-MM-DD` setting as a date; a clear ConfigurationError when it is not one."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """Days `start` (inclusive) to `end` (exclusive), UTC."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def __iter__(self) -> Iterator[date]:
+        day = self.start
+        while day < self.end:
+            yield day
+            day += ONE_DAY
+
+    def __str__(self) -> str:
+        return f"{self.start}..{self.end - ONE_DAY}"
+
+
+def days_to_read(
+    *,
+    closed_through: date | None,
+    start_date: date,
+    end_date: date | None,
+    lookback_days: int,
+    server_today: date,
+    max_days: int | None = None,
+) -> tuple[DayRange | None, bool]:
+    """The days a resource reads this time, and whether days remain for a later call.
+
+    From the start the first time; afterwards the last `lookback_days` closed days again (a closed
+    day's cost can still change) and everything after them, up to the server's today inclusive
+    (or `end_date`, exclusive). `max_days` caps one call, so a backfill can commit in chunks.
+    """
+    start = start_date
+    if closed_through is not None:
+        start = max(start_date, closed_through + ONE_DAY - timedelta(days=max(0, lookback_days)))
+    end = server_today + ONE_DAY
+    if end_date is not None:
+        end = min(end, end_date)
+    if start >= end:
+        return None, False
+    if max_days is not None and (end - start).days > max_days:
+        return DayRange(start, start + timedelta(days=max_days)), True
+    return DayRange(start, end), False
+
+
+def windows(days: DayRange, window_days: int) -> list[DayRange]:
+    """`days` cut into consecutive request windows of at most `window_days` (≤ the API's 180)."""
+    size = timedelta(days=max(1, min(window_days, settings.MAX_WINDOW_DAYS)))
+    cuts = []
+    start = days.start
+    while start < days.end:
+        end = min(start + size, days.end)
+        cuts.append(DayRange(start, end))
+        start = end
+    return cuts
+
+
+def window_params(window: DayRange) -> list[tuple[str, str]]:
+    """The query parameters of a date window (`end_date` exclusive, as the API defines it)."""
+    return [("start_date", window.start.isoformat()), ("end_date", window.end.isoformat())]
+
+
+def filter_batches(
+    *,
+    model_ids: Sequence[str] | None,
+    api_key_ids: Sequence[str] | None,
+    model_types: Sequence[str] | None,
+) -> list[list[tuple[str, str]]]:
+    """The filter parameters of each request needed to cover the filters within the API's limits.
+
+    Lists longer than a request may carry (100 ids, 3 model types) are cut into batches and the
+    batches of different filters combined, so every (model, key, type) falls in exactly one
+    request: the results add up without counting anything twice.
+    """
+
+    def batches(name: str, values: Sequence[str] | None, size: int) -> list[list[tuple[str, str]]]:
+        unique = list(dict.fromkeys(values or []))
+        if not unique:
+            return [[]]
+        return [[(name, v) for v in unique[i : i + size]] for i in range(0, len(unique), size)]
+
+    combined = product(
+        batches("model_ids[]", model_ids, settings.MAX_IDS_PER_REQUEST),
+        batches("api_key_ids[]", api_key_ids, settings.MAX_IDS_PER_REQUEST),
+        batches("model_types[]", model_types, settings.MAX_MODEL_TYPES_PER_REQUEST),
+    )
+    return [[*a, *b, *c] for a, b, c in combined]
+
+
+@dataclass
+class ResourceProgress:
+    """How far one resource got in this run."""
+
+    windows_planned: int = 0
+    windows_done: int = 0
+    pages: int = 0
+    rows: int = 0
+    days: DayRange | None = None
+    """The days of the current load."""
+    first_day: date | None = None
+    last_day: date | None = None
+    more_to_read: bool = False
+
+
+@dataclass
+class LoadProgress:
+    """Counters of one run, shared by the client, the resources and whoever reports progress.
+
+    `on_change` is called (from the extracting thread or a reader thread) with a one-line message
+    whenever a resource has read a window.
+    """
+
+    requests: RequestStats = field(default_factory=RequestStats)
+    resources: dict[str, ResourceProgress] = field(default_factory=dict)
+    on_change: Callable[[str], None] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def resource(self, name: str) -> ResourceProgress:
+        with self._lock:
+            return self.resources.setdefault(name, ResourceProgress())
+
+    def planned(self, name: str, days: DayRange | None, n_windows: int, more: bool) -> None:
+        with self._lock:
+            progress = self.resources.setdefault(name, ResourceProgress())
+            progress.days = days
+            progress.windows_planned += n_windows
+            progress.more_to_read = more
+            if days is not None:
+                last = days.end - ONE_DAY
+                progress.first_day = min(progress.first_day or days.start, days.start)
+                progress.last_day = max(progress.last_day or last, last)
+
+    def page_read(self, name: str) -> None:
+        with self._lock:
+            self.resources.setdefault(name, ResourceProgress()).pages += 1
+
+    def rows_read(self, name: str, rows: int) -> None:
+        with self._lock:
+            self.resources.setdefault(name, ResourceProgress()).rows += rows
+
+    def window_done(self, name: str, window: DayRange) -> None:
+        with self._lock:
+            progress = self.resources.setdefault(name, ResourceProgress())
+            progress.windows_done += 1
+            message = (
+                f"{name}: read {window} ({progress.windows_done}/{progress.windows_planned}"
+                f" windows, {progress.pages} pages, {progress.rows} rows so far;"
+                f" {self.requests.requests} requests, {self.requests.retries} retries)"
+            )
+        if self.on_change is not None:
+            self.on_change(message)
+
+    @property
+    def more_to_read(self) -> bool:
+        """Whether a resource stopped at `max_days` with days still to read."""
+        with self._lock:
+            return any(p.more_to_read for p in self.resources.values())
+
+
+_DONE = object()
+
+
+def read_concurrently(jobs: Sequence[Callable[[], Iterator[T]]], max_in_flight: int) -> Iterator[T]:
+    """Run each job (an iterator, e.g. the pages of one request chain) in a thread, yielding
+    their items as they come.
+
+    At most `max_in_flight` jobs run at once, and a bounded queue between the threads and the
+    consumer keeps memory flat however many pages the jobs produce. The first error of any job
+    is raised here; closing the iterator stops the remaining jobs.
+    """
+    if not jobs:
+        return
+    workers = max(1, min(max_in_flight, len(jobs)))
+    if workers == 1:
+        for job in jobs:
+            yield from job()
+        return
+    items: queue.Queue[object] = queue.Queue(maxsize=2 * workers)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(job: Callable[[], Iterator[T]]) -> None:
+        try:
+            for item in job():
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(_Failure(exc))
+
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="atlas-billing")
+    try:
+        futures = [executor.submit(run, job) for job in jobs]
+        remaining = len(futures)
+        for future in futures:
+            future.add_done_callback(lambda _: put(_DONE))
+        while remaining:
+            item = items.get()
+            if item is _DONE:
+                remaining -= 1
+            elif isinstance(item, _Failure):
+                raise item.error
+            else:
+                yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        # threads still inside a request finish it on their own; nobody waits for them
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass
+class _Failure:
+    error: BaseException
+
+
+def query(*pairs: Sequence[tuple[str, str]]) -> QueryParams:
+    """Concatenate parameter lists into one query."""
+    return [pair for part in pairs for pair in part]
+
+
+@dataclass(frozen=True)
+class ReadSettings:
+    """What to read, as the source was configured."""
+
+    scope: str
+    grain: str
+    start_date: date | None
+    end_date: date | None
+    lookback_days: int
+    page_size: int
+    window_days: int
+    max_days: int | None
+    max_in_flight: int
+    filters: list[list[tuple[str, str]]]
+    """Filter parameters per request batch (see `filter_batches`); `[[]]` without filters."""
+
+
+class BillingReader:
+    """Reads the billing endpoints for the resources: plans days, cuts windows and batches,
+    runs request chains concurrently, and notes which days the API still calls partial."""
+
+    def __init__(
+        self, client: AtlasBillingClient, read: ReadSettings, progress: LoadProgress
+    ) -> None:
+        self.client = client
+        self.read = read
+        self.progress = progress
+        self._lock = threading.Lock()
+        self._server_today: date | None = None
+        self._first_partial: dict[str, date] = {}
+
+    # -- planning ---------------------------------------------------------------------------
+
+    def server_today(self, probe_day: date) -> date:
+        """The server's current UTC day, from the `Date` header of one small request."""
+        with self._lock:
+            if self._server_today is not None:
+                return self._server_today
+            params = [
+                *window_params(DayRange(probe_day, probe_day + ONE_DAY)),
+                ("scope", self.read.scope),
+                ("limit", "1"),
+            ]
+            try:
+                response = self.client.get("/model-costs", params)
+                now = response.require_server_time()
+            except AtlasApiError as exc:
+                # a start in the server's future is the user's mistake, not the API's
+                if exc.status == 400 and self.client.last_server_time is not None:
+                    self._check_start(self.client.last_server_time.date())
+                raise
+            self._server_today = now.date()
+            self._check_start(self._server_today)
+            return self._server_today
+
+    def _check_start(self, today: date) -> None:
+        start = self.read.start_date
+        if start is not None and start > today:
+            raise ConfigurationError(
+                f"start_date {start} is in the future: the API's today is {today}"
+            )
+
+    def plan(self, name: str, closed_through: str | None) -> list[DayRange]:
+        """The request windows a resource reads now, given the last closed day it loaded."""
+        closed = parse_day(closed_through, f"{name} state closed_through")
+        start = self.read.start_date
+        if closed is None and start is None:
+            raise ConfigurationError(
+                "start_date is required for the first run (the first day to load, YYYY-MM-DD)"
+            )
+        probe_day = start if closed is None else closed  # a day the API has data for
+        assert probe_day is not None
+        days, more = days_to_read(
+            closed_through=closed,
+            start_date=start or date.min,
+            end_date=self.read.end_date,
+            lookback_days=self.read.lookback_days,
+            server_today=self.server_today(probe_day),
+            max_days=self.read.max_days,
+        )
+        cuts = windows(days, self.read.window_days) if days else []
+        self.progress.planned(name, days, len(cuts), more)
+        return cuts
+
+    def closed_through(
+        self, name: str, cuts: Sequence[DayRange], previous: str | None
+    ) -> str | None:
+        """The last day up to which everything `name` read was closed (`partial: false`)."""
+        if not cuts:
+            return previous
+        end = cuts[-1].end
+        with self._lock:
+            first_partial = self._first_partial.get(name)
+        last_closed = (min(end, first_partial) if first_partial else end) - ONE_DAY
+        if previous is not None and date.fromisoformat(previous) > last_closed:
+            return previous
+        return last_closed.isoformat()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _pages(
+        self, name: str, endpoint: str, window: DayRange, params: QueryParams
+    ) -> Iterator[tuple[Any, list[mapping.Bucket]]]:
+        """Each page of one request chain with its checked buckets; notes partial days."""
+        for response in self.client.pages(endpoint, params):
+            self.progress.page_read(name)
+            buckets = mapping.parse_buckets(response)
+            for bucket in buckets:
+                if not window.start <= bucket.date < window.end:
+                    raise mapping.violation(
+                        response, f"{bucket.field}.date", f"{bucket.date} is outside {window}"
+                    )
+                if bucket.partial:
+                    with self._lock:
+                        known = self._first_partial.get(name)
+                        if known is None or bucket.date < known:
+                            self._first_partial[name] = bucket.date
+            yield response, buckets
+
+    def _query(self, window: DayRange, *parts: Sequence[tuple[str, str]]) -> QueryParams:
+        return query(
+            window_params(window),
+            [("scope", self.read.scope)],
+            *parts,
+            [("limit", str(self.read.page_size))],
+        )
+
+    def grouped_tables(
+        self, name: str, endpoint: str, kind: str, cuts: Sequence[DayRange]
+    ) -> Iterator[pa.Table]:
+        """Arrow tables of /model-costs or /model-usage at the configured grain.
+
+        Each window starts with one marker row per day, so the load replaces those days whole.
+        """
+        group_by = [("group_by[]", key) for key in settings.GRAINS[self.read.grain]]
+
+        def window_job(window: DayRange) -> Callable[[], Iterator[pa.Table]]:
+            def run() -> Iterator[pa.Table]:
+                yield mapping.day_markers_table(window, kind)
+                for batch in self.read.filters:
+                    params = self._query(window, group_by, batch)
+                    for response, buckets in self._pages(name, endpoint, window, params):
+                        table = mapping.results_table(response, buckets, kind, self.read.grain)
+                        self.progress.rows_read(name, table.num_rows)
+                        if table.num_rows:
+                            yield table
+                self.progress.window_done(name, window)
+
+            return run
+
+        yield from read_concurrently([window_job(w) for w in cuts], self.read.max_in_flight)
+
+    def daily_totals(self, name: str, cuts: Sequence[DayRange]) -> Iterator[pa.Table]:
+        """One table per window: the ungrouped cost of each day, summed over filter batches."""
+
+        def window_job(window: DayRange) -> Callable[[], Iterator[pa.Table]]:
+            def run() -> Iterator[pa.Table]:
+                rows: dict[date, dict[str, Any]] = {}
+                for batch in self.read.filters:
+                    params = self._query(window, batch)
+                    for response, buckets in self._pages(name, "/model-costs", window, params):
+                        scope = mapping.response_scope(response)
+                        for bucket, amount, currency in mapping.bucket_totals(response, buckets):
+                            row = rows.setdefault(
+                                bucket.date,
+                                {"date": bucket.date, "scope": scope, "amount_usd": Decimal(0)},
+                            )
+                            row["amount_usd"] += amount
+                            row["currency"] = currency or row.get("currency")
+                            row["partial"] = bucket.partial or row.get("partial", False)
+                            row["covered_until"] = bucket.covered_until
+                if rows:
+                    self.progress.rows_read(name, len(rows))
+                    yield mapping.daily_totals_table([rows[day] for day in sorted(rows)])
+                self.progress.window_done(name, window)
+
+            return run
+
+        yield from read_concurrently([window_job(w) for w in cuts], self.read.max_in_flight)
+
+    def models(self, name: str, cuts: Sequence[DayRange]) -> Iterator[pa.Table]:
+        """model -> model_type for every model with costs in the windows.
+
+        A result grouped by model carries no model_type, so the types come first (grouped by
+        model_type) and then the models of each type (filtered by it), whatever the type is called.
+        """
+
+        def window_job(window: DayRange) -> Callable[[], Iterator[dict[str, str | None]]]:
+            def run() -> Iterator[dict[str, str | None]]:
+                found: dict[str, str | None] = {}
+                for batch in self.read.filters:
+                    types: set[str | None] = set()
+                    params = self._query(window, [("group_by[]", "model_type")], batch)
+                    for response, buckets in self._pages(name, "/model-costs", window, params):
+                        types.update(mapping.group_values(response, buckets, "model_type"))
+                    ids = [pair for pair in batch if pair[0] != "model_types[]"]
+                    for model_type in sorted(t for t in types if t is not None):
+                        params = self._query(
+                            window,
+                            [("group_by[]", "model"), ("model_types[]", model_type)],
+                            ids,
+                        )
+                        for response, buckets in self._pages(name, "/model-costs", window, params):
+                            for model in mapping.group_values(response, buckets, "model"):
+                                if model is not None:
+                                    found[model] = model_type
+                if found:
+                    yield found
+                self.progress.window_done(name, window)
+
+            return run
+
+        seen: dict[str, str | None] = {}
+        for found in read_concurrently([window_job(w) for w in cuts], self.read.max_in_flight):
+            new = {model: kind for model, kind in found.items() if seen.get(model, "") != kind}
+            if new:
+                seen.update(new)
+                self.progress.rows_read(name, len(new))
+                yield mapping.models_table(new)
+
+    def balance(self) -> pa.Table:
+        """A balance snapshot with the partial day's ungrouped cost as it stood at that moment."""
+        balance = self.client.get("/balance")
+        today = balance.require_server_time().date()
+        day = DayRange(today, today + ONE_DAY)
+        cost: Decimal | None = None
+        covered_until = None
+        for response in self.client.pages("/model-costs", self._query(day)):
+            for bucket, amount, _ in mapping.bucket_totals(
+                response, mapping.parse_buckets(response)
+            ):
+                if bucket.date == today:
+                    cost = (cost or Decimal(0)) + amount
+                    covered_until = bucket.covered_until
+        return mapping.balance_table(
+            balance,
+            costs_scope=self.read.scope,
+            partial_day=today,
+            partial_day_cost=cost,
+            partial_day_covered_until=covered_until,
+        )
