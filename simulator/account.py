@@ -303,23 +303,24 @@ class Account:
         weekly = 1.0 if day.weekday() < 5 else 0.55
         growth = (1.0 + self.config.monthly_growth) ** (i / 30.0)
         active = rng.random(n) < self.pair_activity
-        mean = self.pair_rate * weekly * growth * rng.lognormal(0.0, 0.25, n)
+        noise = rng.standard_normal((4, n)).astype(np.float32)
+        mean = self.pair_rate * weekly * growth * np.exp(0.25 * noise[0])
         requests = rng.poisson(mean) * (active & (self.pair_first_day <= i))
-        token_noise = rng.lognormal(0.0, 0.2, (2, n))
         keep = np.flatnonzero(requests > 0)
+        spread = np.exp(0.2 * noise[1:, keep])
         req = requests[keep].astype(np.int64)
         kind = self.pair_type[keep]
         counts = np.zeros((len(keep), len(COUNT_FIELDS)), dtype=np.int64)
         counts[:, REQUESTS] = req
         is_text = kind == TYPE_INDEX["text"]
         counts[:, INPUT_TOKENS] = np.where(
-            is_text, req * self.pair_input_tokens[keep] * token_noise[0, keep], 0
+            is_text, req * self.pair_input_tokens[keep] * spread[0], 0
         ).astype(np.int64)
         counts[:, OUTPUT_TOKENS] = np.where(
-            is_text, req * self.pair_output_tokens[keep] * token_noise[1, keep], 0
+            is_text, req * self.pair_output_tokens[keep] * spread[1], 0
         ).astype(np.int64)
-        extra_images = rng.binomial(requests, np.minimum(self.pair_images_extra / 1.5, 1.0))
-        counts[:, IMAGES] = np.where(kind == TYPE_INDEX["image"], req + extra_images[keep], 0)
+        extra_images = (req * self.pair_images_extra[keep] * spread[2]).astype(np.int64)
+        counts[:, IMAGES] = np.where(kind == TYPE_INDEX["image"], req + extra_images, 0)
         counts[:, VIDEOS] = np.where(kind == TYPE_INDEX["video"], req, 0)
         counts[:, AUDIO_SECONDS] = np.where(
             kind == TYPE_INDEX["audio"], req * self.pair_audio_seconds[keep], 0
@@ -331,6 +332,16 @@ class Account:
         """Cost in micro-dollars of each row: usage x unit price, exactly."""
         prices = self.unit_prices[self.pair_model[pair]]
         return (counts * prices).sum(axis=1).astype(np.int64)
+
+    def hourly_cumulative_costs(self, rows: DayRows) -> list[int]:
+        """The day's cost as counted through hour 0, 1, ..., 24 (what /model-costs would report
+        with covered_until at that hour), in micro-dollars."""
+        prices = self.unit_prices[self.pair_model[rows.pair]]
+        priced = prices != 0
+        counts, unit_prices = rows.counts[priced], prices[priced]
+        weights = np.array(CUMULATIVE_HOUR_WEIGHT, dtype=np.int64)
+        counted = counts[None, :] * weights[:, None] // DAY_WEIGHT
+        return [int(v) for v in (counted * unit_prices[None, :]).sum(axis=1)]
 
     def partial_day(self, rows: DayRows, hours: int) -> DayRows:
         """The day as counted through `hours` whole hours (rows with no usage yet are dropped)."""
@@ -356,8 +367,9 @@ class Account:
         candidates = np.flatnonzero((kinds == TYPE_INDEX["image"]) | (kinds == TYPE_INDEX["video"]))
         if len(candidates) == 0:
             return []
-        n_events = min(len(candidates), int(rng.poisson(0.4 + 0.02 * len(candidates))))
-        chosen = rng.choice(candidates, size=n_events, replace=False)
+        # About one restatement a day in a small account, a few dozen in a large one.
+        n_events = int(rng.poisson(0.6 + 0.01 * len(candidates)))
+        chosen = np.unique(candidates[rng.integers(0, len(candidates), n_events)])
         day_end = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
         window_minutes = int(RESTATEMENT_WINDOW.total_seconds() // 60)
         events: list[Restatement] = []
@@ -367,7 +379,7 @@ class Account:
             current = int(rows.counts[r, RESTATED_FIELD_BY_TYPE[model_type]])
             effective_at = day_end + timedelta(minutes=int(rng.integers(1, window_minutes)))
             roll = float(rng.random())
-            if model_type == "video" and roll < 0.3:
+            if model_type == "video" and roll < 0.5:
                 units = 1 + int(rng.integers(0, 3))
                 events.append(Restatement(effective_at, day, pair, units))
             elif roll > 0.8 or current <= 1:

@@ -35,7 +35,7 @@ class UsageBook:
         self._days: OrderedDict[date, DayRows] = OrderedDict()
         self._scheduled: dict[date, list[Restatement]] = {}
         self._manual: dict[date, list[Restatement]] = {}
-        self._full_totals: dict[date, int] = {}
+        self._hourly_costs: dict[date, list[int]] = {}
         self._charges: dict[date, list[tuple[datetime, int]]] = {}
         # Bumped by every manual restatement, so caches keyed on it see the change.
         self.version = 0
@@ -51,18 +51,21 @@ class UsageBook:
             self._days[day] = rows
             if len(self._days) > _DAY_CACHE_SIZE:
                 self._days.popitem(last=False)
-            if day not in self._full_totals:
-                self._full_totals[day] = rows.total_cost_micros
             return rows
+
+    def hourly_costs(self, day: date) -> list[int]:
+        """The day's cost through hour 0..24 before any restatement, in micro-dollars (kept for
+        every day: this is what the balance is charged hour by hour)."""
+        with self._lock:
+            costs = self._hourly_costs.get(day)
+            if costs is None:
+                costs = self.account.hourly_cumulative_costs(self.full_day(day))
+                self._hourly_costs[day] = costs
+            return costs
 
     def full_total(self, day: date) -> int:
         """Cost of the whole day at its close, in micro-dollars."""
-        with self._lock:
-            total = self._full_totals.get(day)
-            if total is None:
-                total = self.full_day(day).total_cost_micros
-                self._full_totals[day] = total
-            return total
+        return self.hourly_costs(day)[24]
 
     def restatements(self, day: date) -> list[Restatement]:
         """Every restatement of `day` (scheduled and manual), in effective order."""
@@ -78,6 +81,10 @@ class UsageBook:
             self._manual.setdefault(event.day, []).append(event)
             self._charges.pop(event.day, None)
             self.version += 1
+
+    def manually_restated_days(self, before: date) -> list[date]:
+        with self._lock:
+            return [day for day in self._manual if day < before]
 
     def restatement_charges(self, day: date) -> list[tuple[datetime, int]]:
         """(effective_at, cost change in micro-dollars) of each restatement of `day`."""
@@ -112,7 +119,7 @@ class UsageBook:
         if day > today or day < self.account.config.first_day:
             return 0
         if day == today:
-            return self.as_of(day, at).total_cost_micros
+            return self.hourly_costs(day)[hours_into(day, at)]
         changes = sum(d for when, d in self.restatement_charges(day) if when <= at)
         return self.full_total(day) + changes
 

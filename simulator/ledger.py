@@ -1,11 +1,12 @@
 """The money behind the account: credit lots, spend, expiry, and the balance at any moment.
 
 The ledger is a timeline that does not depend on when anyone looks at it: top-ups and bonuses
-are granted on a schedule drawn from the seed, model spend is charged hour by hour, restatements
-charge or refund when they take effect, lots expire 365 days after purchase, and an auto top-up
-happens whenever the available balance falls below $10. `balance(at)` replays that timeline to
-`at`; for the running day it then charges exactly what /model-costs reports at `at`, so a
-balance snapshot and that day's partial cost always agree.
+are granted on a schedule drawn from the seed, model and other spend is charged at the end of
+each hour, restatements charge or refund when they take effect, lots expire 365 days after
+purchase, and an auto top-up happens whenever the available balance falls below $10.
+`balance(at)` replays that timeline to `at`. The model spend charged through an hour is exactly
+the day's cost with covered_until at that hour, so a balance snapshot deducts exactly what
+/model-costs reports at the same moment.
 """
 
 from __future__ import annotations
@@ -13,18 +14,19 @@ from __future__ import annotations
 import bisect
 import copy
 import csv
+import hashlib
 import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from simulator.account import COUNT_FIELDS, CUMULATIVE_HOUR_WEIGHT, DAY_WEIGHT, Account
+from simulator.account import COUNT_FIELDS, MODEL_TYPES, Account
 from simulator.clock import SimClock
 from simulator.days import UsageBook, day_start, days_between, hours_into
 from simulator.money import micros_from_usd, usd_decimal
@@ -76,7 +78,13 @@ class _State:
     lots: list[CreditLot] = field(default_factory=list)
     active: list[CreditLot] = field(default_factory=list)
     loose_cash_micros: int = 0
-    processed_until: datetime | None = None
+
+    def clone(self) -> _State:
+        """An independent copy (lots are mutable; `active` must point into the new `lots`)."""
+        lots = [copy.copy(lot) for lot in self.lots]
+        by_seq = {lot.seq: lot for lot in lots}
+        active = [by_seq[lot.seq] for lot in self.active]
+        return _State(lots, active, self.loose_cash_micros)
 
     def components(self) -> dict[str, int]:
         cash = self.loose_cash_micros
@@ -274,7 +282,7 @@ class Ledger:
             for i in range(len(result)):
                 keys: dict[str, Any] = {"date": day}
                 if result.model_type is not None:
-                    keys["model_type"] = _model_type_name(int(result.model_type[i]))
+                    keys["model_type"] = MODEL_TYPES[int(result.model_type[i])]
                 if result.model is not None:
                     keys["model"] = self.account.models[int(result.model[i])].name
                 if result.key_slot is not None:
@@ -304,20 +312,14 @@ class Ledger:
             if base is None:
                 state = _State()
                 base = 0
-                self._checkpoints[0] = copy.deepcopy(state)
+                self._checkpoints[0] = state.clone()
             else:
-                state = copy.deepcopy(self._checkpoints[base])
+                state = self._checkpoints[base].clone()
             for n in range(base, target):
                 self._run_day(state, first + timedelta(days=n), until=None)
                 if (n + 1) % _CHECKPOINT_EVERY_DAYS == 0:
-                    self._checkpoints[n + 1] = copy.deepcopy(state)
-            today = at.date()
-            self._run_day(state, today, until=at)
-            # Charge the running day exactly as /model-costs reports it now (the timeline
-            # charged a smooth approximation hour by hour).
-            hours = hours_into(today, at)
-            approx = self.book.full_total(today) * CUMULATIVE_HOUR_WEIGHT[hours] // DAY_WEIGHT
-            self._charge(state, self.book.cost_as_of(today, at) - approx)
+                    self._checkpoints[n + 1] = state.clone()
+            self._run_day(state, at.date(), until=at)
             return state
 
     def _run_day(self, state: _State, day: date, until: datetime | None) -> None:
@@ -333,20 +335,17 @@ class Ledger:
             for when, delta in self.book.restatement_charges(day - timedelta(days=past)):
                 if when.date() == day:
                     events.append((when, 2, "charge", delta))
-        for manual_day in self._manual_days_before(day):
+        for manual_day in self.book.manually_restated_days(before=day):
             for when, delta in self.book.restatement_charges(manual_day):
                 if when.date() == day and (day - manual_day).days > 4:
                     events.append((when, 2, "charge", delta))
-        model_total = self.book.full_total(day)
-        other_total = self.account.other_spend_micros(day)
-        for h in range(1, 25):
-            spend = (
-                model_total * CUMULATIVE_HOUR_WEIGHT[h] // DAY_WEIGHT
-                - model_total * CUMULATIVE_HOUR_WEIGHT[h - 1] // DAY_WEIGHT
-                + other_total * h // 24
-                - other_total * (h - 1) // 24
+        # Spend is charged at each hour's end; the last hour of the previous day is charged at
+        # this day's 00:00, so every event of a day falls within the day.
+        for h in range(24):
+            spend_day, hour = (day - timedelta(days=1), 24) if h == 0 else (day, h)
+            events.append(
+                (start + timedelta(hours=h), 3, "spend", self._hour_spend(spend_day, hour))
             )
-            events.append((start + timedelta(hours=h), 3, "spend", spend))
         events.sort(key=lambda e: (e[0], e[1]))
         frozen = micros_from_usd(self.config.frozen_usd)
         for when, _, kind, payload in events:
@@ -362,10 +361,15 @@ class Ledger:
             else:
                 self._charge(state, payload)
                 if kind == "spend" and payload > 0:
-                    self._auto_top_up(state, when, frozen)
+                    self._auto_top_up(state, when, frozen, until)
 
-    def _manual_days_before(self, day: date) -> list[date]:
-        return [d for d in self.book._manual if d < day]
+    def _hour_spend(self, day: date, hour: int) -> int:
+        """Model and other spend of `day` in the hour ending at `hour` (1..24), micro-dollars."""
+        if day < self.config.first_day:
+            return 0
+        model = self.book.hourly_costs(day)
+        other = self.account.other_spend_micros(day)
+        return model[hour] - model[hour - 1] + other * hour // 24 - other * (hour - 1) // 24
 
     def _grant(
         self, state: _State, kind: str, when: datetime, amount: int, validity: timedelta, trig: str
@@ -404,12 +408,16 @@ class Ledger:
                 state.active.pop(0)
         state.loose_cash_micros -= amount
 
-    def _auto_top_up(self, state: _State, when: datetime, frozen: int) -> None:
+    def _auto_top_up(
+        self, state: _State, when: datetime, frozen: int, until: datetime | None
+    ) -> None:
         _, auto, _ = self._top_up_sizes()
         for i in range(1000):
             if state.available_micros(frozen) >= AUTO_TOP_UP_THRESHOLD_MICROS:
                 return
             purchased_at = when + timedelta(seconds=1 + i)
+            if until is not None and purchased_at > until:
+                return
             self._grant(state, "purchase", purchased_at, auto, PURCHASE_VALIDITY, "auto")
 
     def _top_up_sizes(self) -> tuple[int, int, int]:
@@ -479,20 +487,9 @@ class Ledger:
         return self.account.other_spend_micros(day) * hours // 24
 
 
-def _model_type_name(index: int) -> str:
-    from simulator.account import MODEL_TYPES
-
-    return MODEL_TYPES[index]
-
-
 def _hex(*parts: object) -> str:
-    import hashlib
-
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
 
 
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-_ = time  # re-exported names used by callers building day boundaries
