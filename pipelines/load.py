@@ -27,7 +27,8 @@ from sources.atlas_billing.helpers import LoadProgress
 
 PIPELINE_NAME = "atlas_billing"
 DATASET_NAME = "atlas_billing"
-DEFAULT_DUCKDB_PATH = Path("atlas_billing.duckdb")
+DEFAULT_DUCKDB_PATH = Path("atlas.duckdb")
+"""Not `atlas_billing.duckdb`: DuckDB would name its catalog like the dataset (see below)."""
 DEFAULT_DAYS_PER_LOAD = 360
 """Days per dlt load in a backfill: each load commits, so a kill loses at most this many days."""
 BALANCE = "balance_snapshots"
@@ -115,7 +116,7 @@ def load(
     path = Path(duckdb_path)
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name,
-        destination=_destination(destination, path),
+        destination=_destination(destination, path, dataset_name),
         dataset_name=dataset_name,
         # dlt's default (None) is ~/.dlt/pipelines; tests pass their own
         pipelines_dir=cast(str, None if pipelines_dir is None else str(pipelines_dir)),
@@ -180,19 +181,30 @@ def _source(**options: Any) -> Any:
         raise ConfigurationError(f"missing configuration: {', '.join(exc.fields)}") from None
 
 
-def _destination(name: str, duckdb_path: Path) -> Destination[Any, Any]:
+def _destination(name: str, duckdb_path: Path, dataset_name: str) -> Destination[Any, Any]:
     if name == "duckdb":
-        _check_duckdb_opens(duckdb_path)
+        _check_duckdb_file(duckdb_path, dataset_name)
         return dlt.destinations.duckdb(credentials=str(duckdb_path))
     raise ConfigurationError(f"unknown destination {name!r}; supported: {', '.join(DESTINATIONS)}")
 
 
-def _check_duckdb_opens(path: Path) -> None:
-    """Fail with one line before any work if the file is locked by another process or unusable."""
+def _check_duckdb_file(path: Path, dataset_name: str) -> None:
+    """Fail with one line, before any work, on a DuckDB file that cannot be used.
+
+    DuckDB names a file's catalog after the file, and a catalog named like the dataset makes
+    `dataset.table` ambiguous to DuckDB, which dlt's SQL cannot get around. A file locked by
+    another process, or one that cannot be created, is caught here too.
+    """
+    if path.stem == dataset_name:
+        raise ConfigurationError(
+            f"the DuckDB file {path} is named like the dataset {dataset_name!r}, which DuckDB"
+            f" cannot tell apart; use another file name (default: {DEFAULT_DUCKDB_PATH})"
+        )
     try:
         duckdb.connect(str(path)).close()
     except duckdb.Error as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = str(exc).strip()
+        reason = text.splitlines()[0] if text else type(exc).__name__
         raise ConfigurationError(f"cannot open DuckDB file {path}: {reason}") from None
 
 
