@@ -1,12 +1,14 @@
-"""Run the dbt project (`dbt/`) over the DuckDB file a load wrote, in this process.
+"""What runs after a load: the purchase ledger, then the dbt project (`dbt/`), in this process.
 
 dbt is driven through its programmatic API (`dbtRunner`), against the profile committed in
 `dbt/profiles.yml`, whose `duckdb` target reads the file named by `ATLAS_BILLING_DUCKDB_PATH`.
 A failing data test, unit test or model makes `build` raise one `AtlasBillingError` that names it.
+`atlas-billing run` gets its `--credit-ledger` and `--no-dbt` options from here.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import time
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sources.atlas_billing.errors import AtlasBillingError
+from sources.atlas_billing.errors import AtlasBillingError, ConfigurationError
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
 DUCKDB_PATH_ENV = "ATLAS_BILLING_DUCKDB_PATH"
@@ -29,6 +31,56 @@ DEFAULT_THREADS = 2
 # How dbt reports a node that did not succeed (RunStatus / TestStatus values).
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
 _MAX_FAILURES_NAMED = 5
+
+
+def add_transform_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of what runs after a load (for `atlas-billing run`)."""
+    parser.add_argument(
+        "--credit-ledger",
+        type=Path,
+        metavar="PATH",
+        help="purchase ledger CSV (purchased_at,kind,amount_usd[,lot_id,expires_at]) to load as"
+        " the table credit_ledger; it replaces the dbt seed atlas_credit_ledger",
+    )
+    parser.add_argument(
+        "--no-dbt", action="store_true", help="do not build the dbt project after the load"
+    )
+    parser.add_argument(
+        "--dbt-threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help=f"dbt threads (default {DEFAULT_THREADS})",
+    )
+
+
+def transform_after_load(args: argparse.Namespace, summary: Any) -> int:
+    """Load the purchase ledger if one was given, then build the dbt project; the exit code.
+
+    `summary` is the load's `LoadSummary` (destination, dataset, DuckDB file). Raises
+    AtlasBillingError (the CLI prints it, exit 2) when the ledger is invalid or dbt fails.
+    """
+    if summary.destination != "duckdb" or summary.duckdb_path is None:
+        if args.credit_ledger or not args.no_dbt:
+            raise ConfigurationError(
+                f"--credit-ledger and dbt after the load support the duckdb destination only,"
+                f" not {summary.destination}; pass --no-dbt"
+            )
+        return 0
+    if args.credit_ledger:
+        import dlt
+
+        from pipelines.credit_ledger import load_credit_ledger
+
+        rows = load_credit_ledger(
+            args.credit_ledger,
+            destination=dlt.destinations.duckdb(credentials=str(summary.duckdb_path)),
+            dataset_name=summary.dataset_name,
+            pipelines_dir=args.pipelines_dir,
+        )
+        print(f"credit ledger: {rows} lots from {args.credit_ledger}", flush=True)
+    if not args.no_dbt:
+        print(build(summary.duckdb_path, threads=args.dbt_threads), flush=True)
+    return 0
 
 
 @dataclass(frozen=True)
@@ -92,8 +144,11 @@ def build(
         args += ["--select", selector]
 
     started = time.perf_counter()
-    with _environment({DUCKDB_PATH_ENV: str(duckdb_path), DBT_TARGET_ENV: "duckdb"}):
-        outcome = dbtRunner().invoke(args)
+    with temporary_environment({DUCKDB_PATH_ENV: str(duckdb_path), DBT_TARGET_ENV: "duckdb"}):
+        try:
+            outcome = dbtRunner().invoke(args)
+        finally:
+            _release_duckdb()
     elapsed = time.perf_counter() - started
 
     results = list(getattr(outcome.result, "results", None) or [])
@@ -139,13 +194,28 @@ def _summarise(results: list[Any], elapsed: float) -> DbtBuildSummary:
     )
 
 
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a run.
+
+    Otherwise the file stays open with dbt's configuration, and this process could not open it
+    again (the report, a later load) until dbt's environment is garbage-collected.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+    if environment is not None:
+        environment.close()
+
+
 def _one_line(text: str | None) -> str:
     return " ".join((text or "").split())[:300]
 
 
 @contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration of a dbt invocation (profiles.yml reads them)."""
+def temporary_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a block, then restore them."""
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:

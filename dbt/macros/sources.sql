@@ -19,20 +19,21 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The relation if it exists in the warehouse, else none (execute time only). -#}
+{% macro existing_relation(relation) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(adapter.get_relation(
+        database=relation.database, schema=relation.schema, identifier=relation.identifier)) }}
+{%- endmacro %}
+
 {#- The purchase ledger to read: the raw table `credit_ledger` that `atlas-billing run
     --credit-ledger PATH` loads into the dataset, when it exists; else the seed
     `atlas_credit_ledger` kept in this project. -#}
 {% macro credit_ledger_relation() -%}
-    {%- if execute -%}
-        {%- set loaded = adapter.get_relation(
-            database=source('atlas_billing', 'credit_ledger').database,
-            schema=source('atlas_billing', 'credit_ledger').schema,
-            identifier=source('atlas_billing', 'credit_ledger').identifier) -%}
-        {%- if loaded is not none -%}
-            {{ return(loaded) }}
-        {%- endif -%}
-    {%- endif -%}
-    {{ return(ref('atlas_credit_ledger')) }}
+    {%- set loaded = atlas_billing.existing_relation(source('atlas_billing', 'credit_ledger')) -%}
+    {{ return(loaded if loaded is not none else ref('atlas_credit_ledger')) }}
 {%- endmacro %}
 
 {#- The as-of moment for credit lots: the var, else the latest balance snapshot. -#}
@@ -41,5 +42,14 @@
         {{ atlas_billing.timestamp_literal(var('atlas_billing_as_of')) }}
     {%- else -%}
         (select max(snapshot_at) from {{ snapshots_relation }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- cast(column as data_type), or a null of that type when the loaded table lacks the column. -#}
+{% macro typed_column(column_names, column_name, data_type) -%}
+    {%- if not execute or column_name | lower in column_names -%}
+        cast({{ column_name }} as {{ data_type }})
+    {%- else -%}
+        cast(null as {{ data_type }})
     {%- endif -%}
 {%- endmacro %}

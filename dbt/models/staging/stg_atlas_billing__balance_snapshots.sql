@@ -1,34 +1,51 @@
-{%- set columns = atlas_billing.column_names(source('atlas_billing', 'balance_snapshots')) -%}
+{#- A key without balance permission loads no snapshots at all: then this is empty, and the
+    marts that need a balance are empty too, while spend still builds. Every field of /balance
+    but `object` and `scope` may be absent, so every column may be missing. -#}
+{%- set snapshots = atlas_billing.existing_relation(source('atlas_billing', 'balance_snapshots')) -%}
+{%- set columns = atlas_billing.column_names(snapshots) if snapshots is not none else [] -%}
+{%- set money = atlas_billing.type_money() -%}
+{%- set text = dbt.type_string() -%}
+{%- set timestamp = dbt.type_timestamp() -%}
+{%- set typed_columns = [
+    ('snapshot_at', timestamp),
+    ('request_id', text),
+    ('account_id', text),
+    ('account_name', text),
+    ('account_type', text),
+    ('currency', text),
+    ('available_usd', money),
+    ('cash_usd', money),
+    ('bonus_usd', money),
+    ('subscription_bonus_usd', money),
+    ('frozen_usd', money),
+    ('credit_grant_status', text),
+    ('credit_grant_granted_usd', money),
+    ('credit_grant_used_usd', money),
+    ('credit_grant_remaining_overdraft_usd', money),
+    ('credit_grant_overdrawn_usd', money),
+    ('costs_scope', text),
+    ('partial_day_date', 'date'),
+    ('partial_day_cost_usd', money),
+    ('partial_day_covered_until', timestamp),
+] -%}
 
 with source as (
 
+    {% if snapshots is not none or not execute -%}
     select * from {{ source('atlas_billing', 'balance_snapshots') }}
+    {%- else -%}
+    select 1 as no_balance_snapshot_loaded where 1 = 0
+    {%- endif %}
 
 ),
 
 renamed as (
 
     select
-        cast(snapshot_at as {{ dbt.type_timestamp() }}) as snapshot_at,
-        request_id,
-        account_id,
-        account_name,
-        account_type,
-        currency,
-        {{ atlas_billing.money('available_usd') }} as available_usd,
-        {{ atlas_billing.money('cash_usd') }} as cash_usd,
-        {{ atlas_billing.money('bonus_usd') }} as bonus_usd,
-        {{ atlas_billing.money(atlas_billing.column_or_null(columns, 'subscription_bonus_usd', atlas_billing.type_money())) }} as subscription_bonus_usd,
-        {{ atlas_billing.money(atlas_billing.column_or_null(columns, 'frozen_usd', atlas_billing.type_money())) }} as frozen_usd,
-        {{ atlas_billing.column_or_null(columns, 'credit_grant_status', dbt.type_string()) }} as credit_grant_status,
-        {{ atlas_billing.money(atlas_billing.column_or_null(columns, 'credit_grant_granted_usd', atlas_billing.type_money())) }} as credit_grant_granted_usd,
-        {{ atlas_billing.money(atlas_billing.column_or_null(columns, 'credit_grant_used_usd', atlas_billing.type_money())) }} as credit_grant_used_usd,
-        {{ atlas_billing.money(atlas_billing.column_or_null(columns, 'credit_grant_remaining_overdraft_usd', atlas_billing.type_money())) }} as credit_grant_remaining_overdraft_usd,
-        {{ atlas_billing.money(atlas_billing.column_or_null(columns, 'credit_grant_overdrawn_usd', atlas_billing.type_money())) }} as credit_grant_overdrawn_usd,
-        costs_scope,
-        cast(partial_day_date as date) as partial_day_date,
-        {{ atlas_billing.money('partial_day_cost_usd') }} as partial_day_cost_usd,
-        cast(partial_day_covered_until as {{ dbt.type_timestamp() }}) as partial_day_covered_until
+        {%- for name, data_type in typed_columns %}
+        {{ atlas_billing.typed_column(columns, name, data_type) }} as {{ name }}
+        {{- "," if not loop.last }}
+        {%- endfor %}
 
     from source
 

@@ -1,0 +1,44 @@
+with movements as (
+
+    select * from "atlas"."atlas_billing_models"."int_atlas_billing__balance_movements"
+
+),
+
+final as (
+
+    select
+        period_start,
+        period_end,
+        period_days,
+        costs_scope,
+        opening_balance_usd,
+        closing_balance_usd,
+        balance_change_usd,
+        top_ups_usd,
+        ledger_top_ups_usd,
+        inferred_top_ups_usd,
+        expired_credits_usd,
+        case when costs_scope = 'account' then model_spend_usd end as model_spend_usd,
+        case when costs_scope = 'account' then other_spend_usd end as other_spend_usd,
+        spend_drawn_usd,
+        opening_partial_day_date,
+        opening_partial_day_cost_usd,
+        closing_partial_day_date,
+        closing_partial_day_cost_usd,
+        closed_days_expected,
+        closed_days_found,
+        case
+            when costs_scope <> 'account' then 'not_reconciled_scope_self'
+            when model_spend_usd is null or closed_days_found < closed_days_expected
+                then 'missing_model_costs'
+            when other_spend_usd < 0
+                then 'model_spend_exceeds_balance_drop'
+            when other_spend_usd > 0.01 then 'unexplained_spend_above_tolerance'
+            else 'reconciled'
+        end as status
+
+    from movements
+
+)
+
+select * from final

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select period_end
+from "atlas"."atlas_billing_models"."atlas_billing__balance_reconciliation"
+where period_end is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select lot_id
+from "atlas"."atlas_billing_models"."atlas_billing__credit_expiry"
+where lot_id is null
+
+

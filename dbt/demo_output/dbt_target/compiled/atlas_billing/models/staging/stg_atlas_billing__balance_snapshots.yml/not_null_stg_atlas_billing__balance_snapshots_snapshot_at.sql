@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select snapshot_at
+from "atlas"."atlas_billing_models"."stg_atlas_billing__balance_snapshots"
+where snapshot_at is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select amount_usd
+from "atlas"."atlas_billing_models"."stg_atlas_billing__credit_ledger"
+where amount_usd is null
+
+

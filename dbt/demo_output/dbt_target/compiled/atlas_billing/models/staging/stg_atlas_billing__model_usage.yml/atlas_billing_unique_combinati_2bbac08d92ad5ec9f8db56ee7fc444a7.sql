@@ -1,0 +1,12 @@
+
+
+with grouped as (
+    select
+        usage_date, grain, model_type, model, api_key_id,
+        count(*) as n_rows
+    from "atlas"."atlas_billing_models"."stg_atlas_billing__model_usage"
+    group by usage_date, grain, model_type, model, api_key_id
+)
+
+select * from grouped where n_rows > 1
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select row_key
+from "atlas"."atlas_billing_models"."stg_atlas_billing__model_usage"
+where row_key is null
+
+

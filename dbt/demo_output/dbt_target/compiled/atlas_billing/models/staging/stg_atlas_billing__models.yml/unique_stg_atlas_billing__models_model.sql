@@ -1,0 +1,14 @@
+
+    
+    
+
+select
+    model as unique_field,
+    count(*) as n_records
+
+from "atlas"."atlas_billing_models"."stg_atlas_billing__models"
+where model is not null
+group by model
+having count(*) > 1
+
+

@@ -1,0 +1,20 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+
+select *
+from "atlas"."atlas_billing_models"."int_atlas_billing__balance_movements"
+where not coalesce((top_ups_usd = ledger_top_ups_usd + inferred_top_ups_usd), false)
+
+
+  
+  
+      
+    ) dbt_internal_test

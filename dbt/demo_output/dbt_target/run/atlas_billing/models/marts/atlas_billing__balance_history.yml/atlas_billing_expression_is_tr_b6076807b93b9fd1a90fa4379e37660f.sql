@@ -1,0 +1,20 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+
+select *
+from "atlas"."atlas_billing_models"."atlas_billing__balance_history"
+where not coalesce((previous_snapshot_at is null or credit_balance_change_usd = top_ups_usd - expired_credits_usd - spend_drawn_usd), false)
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select snapshot_at
+from "atlas"."atlas_billing_models"."atlas_billing__balance_history"
+where snapshot_at is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select opening_balance_usd
+from "atlas"."atlas_billing_models"."atlas_billing__balance_reconciliation"
+where opening_balance_usd is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,36 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+with all_values as (
+
+    select
+        lot_source as value_field,
+        count(*) as n_records
+
+    from "atlas"."atlas_billing_models"."atlas_billing__credit_expiry"
+    group by lot_source
+
+)
+
+select *
+from all_values
+where value_field not in (
+    'ledger','inferred'
+)
+
+
+
+  
+  
+      
+    ) dbt_internal_test

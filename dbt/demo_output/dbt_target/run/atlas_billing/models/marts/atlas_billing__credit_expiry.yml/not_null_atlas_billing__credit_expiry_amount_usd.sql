@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select amount_usd
+from "atlas"."atlas_billing_models"."atlas_billing__credit_expiry"
+where amount_usd is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

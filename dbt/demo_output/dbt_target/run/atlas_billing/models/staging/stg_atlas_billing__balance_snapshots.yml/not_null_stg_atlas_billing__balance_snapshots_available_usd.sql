@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select available_usd
+from "atlas"."atlas_billing_models"."stg_atlas_billing__balance_snapshots"
+where available_usd is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select amount_usd
+from "atlas"."atlas_billing_models"."stg_atlas_billing__credit_ledger"
+where amount_usd is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

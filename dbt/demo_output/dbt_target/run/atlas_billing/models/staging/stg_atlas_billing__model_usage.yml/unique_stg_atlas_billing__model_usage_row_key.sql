@@ -1,0 +1,28 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+select
+    row_key as unique_field,
+    count(*) as n_records
+
+from "atlas"."atlas_billing_models"."stg_atlas_billing__model_usage"
+where row_key is not null
+group by row_key
+having count(*) > 1
+
+
+
+  
+  
+      
+    ) dbt_internal_test
