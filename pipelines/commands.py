@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pipelines.demo import register as register_demo
+from pipelines.report import register as register_report
 from pipelines.run import register as register_run
 from simulator.cli import register as register_simulate
 
 REGISTRY = [
+    register_demo,
     register_run,
+    register_report,
     register_simulate,
 ]
