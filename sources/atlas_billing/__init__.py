@@ -5,8 +5,8 @@ Configure it under `[sources.atlas_billing]` in `.dlt/config.toml` and `.dlt/sec
 with environment variables such as `SOURCES__ATLAS_BILLING__API_KEY`.
 
 Daily tables are incremental on the last closed day (`closed_through` in each resource's state):
-every run reads the last `lookback_days` closed days again, plus everything after them up to the
-server's today, and replaces each day it read whole.
+every run reads again from `lookback_days` before the last closed day through the server's today,
+and replaces each day it read whole.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def atlas_billing_source(
         grain: Group keys of model_costs/model_usage: `model,api_key` (finest), `model`,
             `api_key` or `model_type`.
         model_ids, api_key_ids, model_types: Optional filters (any length: requests are batched).
-        lookback_days: Closed days read again on every run, because refunds and late charges
-            can still change them.
+        lookback_days: Days before the last closed day that every run reads again, because
+            refunds and late charges can still change a closed day.
         page_size: Result rows per page (1..1000).
         window_days: Days per request (at most the API's 180).
         max_days: Read at most this many days per load, so a long backfill commits in chunks;
@@ -167,7 +167,7 @@ def atlas_billing_source(
 def model_costs(reader: BillingReader) -> Iterator[pa.Table]:
     """Daily model cost per group of the configured grain (default: model and API key).
 
-    Reads days [closed_through + 1 - lookback_days, server today] (or from `start_date` on the
+    Reads days [closed_through - lookback_days, server today] (or from `start_date` on the
     first run); each of those days is replaced whole, so restated days lose rows that vanished.
     """
     yield from _daily_rows(reader, "model_costs", "/model-costs", "costs")

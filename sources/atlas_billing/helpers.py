@@ -67,13 +67,15 @@ def days_to_read(
 ) -> tuple[DayRange | None, bool]:
     """The days a resource reads this time, and whether days remain for a later call.
 
-    From the start the first time; afterwards the last `lookback_days` closed days again (a closed
-    day's cost can still change) and everything after them, up to the server's today inclusive
-    (or `end_date`, exclusive). `max_days` caps one call, so a backfill can commit in chunks.
+    From `start_date` the first time. Afterwards from `lookback_days` before the last closed day
+    (a closed day's cost can still change for a few days: refunds, late charges), through the
+    server's today inclusive (or `end_date`, exclusive). With daily runs, a lookback of N days
+    catches every restatement that lands within N days of a day closing. `max_days` caps one
+    call, so a backfill can commit in chunks.
     """
     start = start_date
     if closed_through is not None:
-        start = max(start_date, closed_through + ONE_DAY - timedelta(days=max(0, lookback_days)))
+        start = max(start_date, closed_through - timedelta(days=max(0, lookback_days)))
     end = server_today + ONE_DAY
     if end_date is not None:
         end = min(end, end_date)

@@ -1,0 +1,137 @@
+"""Runs after the first: nothing new changes nothing, restated days are replaced whole, new days
+arrive, and each run reads only the lookback and what came after it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from pipeline_support import (
+    DAILY_TABLES,
+    NOW,
+    Served,
+    account,
+    ledger_costs,
+    loaded_costs,
+    query,
+    snapshot,
+    table_rows,
+)
+
+TODAY = NOW.date()
+
+
+def test_a_second_run_with_nothing_new_changes_nothing_but_adds_a_balance_snapshot(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=200)))
+    served.load()
+    before = snapshot(served.db)
+
+    summary = served.load()
+
+    after = snapshot(served.db)
+    for table in DAILY_TABLES:
+        assert after[table] == before[table], table
+    assert len(before["balance_snapshots"]) == 1
+    assert len(after["balance_snapshots"]) == 2
+    # the second run read only the lookback: 3 days before the last closed day, through today
+    assert summary.days["model_costs"] == f"{TODAY - timedelta(days=4)}..{TODAY}"
+
+
+def test_a_restated_day_inside_the_lookback_is_replaced_whole(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=30), restatements=False))
+    served.load()
+    day = TODAY - timedelta(days=2)
+    # the Playground's row (null key) first, so the row that vanishes has a null in its key
+    rows_of_day = sorted(
+        ((model, key) for (d, model, key) in loaded_costs(served.db) if d == day),
+        key=lambda row: (row[1] is not None, repr(row)),
+    )
+    assert len(rows_of_day) >= 2 and rows_of_day[0][1] is None
+    vanished, refunded = rows_of_day[0], rows_of_day[-1]
+    served.sim.restate(day, vanished[1], vanished[0], remove=True)
+    served.sim.restate(day, refunded[1], refunded[0], refund_units=1)
+
+    served.load()
+
+    loaded = loaded_costs(served.db)
+    assert (day, *vanished) not in loaded
+    assert loaded == ledger_costs(served.sim, served.sim.config.first_day, TODAY + timedelta(1))
+    totals = dict(query(served.db, "select date, amount_usd from atlas_billing.daily_cost_totals"))
+    assert totals[day] == served.sim.ledger.daily_cost_totals(day, day + timedelta(1))[day]
+    usage_keys = {
+        (m, k)
+        for m, k in query(
+            served.db,
+            f"select model, api_key_id from atlas_billing.model_usage where date = '{day}'",
+        )
+    }
+    assert vanished not in usage_keys
+
+
+def test_a_day_whose_every_row_vanished_is_emptied(serve: Callable[..., Served]) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=10), restatements=False))
+    served.load()
+    day = TODAY - timedelta(days=1)
+    for d, model, key in list(loaded_costs(served.db)):
+        if d == day:
+            served.sim.restate(day, key, model, remove=True)
+
+    served.load()
+
+    assert [d for d, _, _ in loaded_costs(served.db) if d == day] == []
+    (usage_rows,) = query(
+        served.db, f"select count(*) from atlas_billing.model_usage where date = '{day}'"
+    )[0]
+    assert usage_rows == 0
+    totals = dict(query(served.db, "select date, amount_usd from atlas_billing.daily_cost_totals"))
+    assert totals[day] == 0
+
+
+def test_new_days_arrive_and_the_partial_day_is_completed(serve: Callable[..., Served]) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=20), restatements=False))
+    served.load()
+    served.sim.clock.advance(timedelta(days=2, hours=3))
+    later = served.sim.clock.now().date()
+
+    served.load()
+
+    expected = ledger_costs(served.sim, served.sim.config.first_day, later + timedelta(1))
+    assert loaded_costs(served.db) == expected
+    partial = query(
+        served.db, "select date from atlas_billing.daily_cost_totals where partial order by date"
+    )
+    assert partial == [(later,)]
+
+
+def test_scheduled_restatements_are_caught_by_daily_runs(serve: Callable[..., Served]) -> None:
+    # refunds and late charges land up to three days after a day closes; daily runs with the
+    # default lookback see every one of them
+    served = serve(account(first_day=TODAY - timedelta(days=30)))
+    served.load()
+    for _ in range(6):
+        served.sim.clock.advance(timedelta(days=1))
+        served.load()
+
+    now = served.sim.clock.now().date()
+    expected = ledger_costs(served.sim, served.sim.config.first_day, now + timedelta(1))
+    assert loaded_costs(served.db) == expected
+
+
+def test_a_full_refresh_reloads_the_daily_tables_and_keeps_balance_history(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=40)))
+    served.load()
+    clean = snapshot(served.db)
+
+    summary = served.load(full_refresh=True)
+
+    assert summary.days["model_costs"] == f"{served.sim.config.first_day}..{TODAY}"
+    after = snapshot(served.db)
+    for table in DAILY_TABLES:
+        assert after[table] == clean[table], table
+    assert len(table_rows(served.db, "balance_snapshots")) == 2
