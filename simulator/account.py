@@ -56,6 +56,7 @@ CUMULATIVE_HOUR_WEIGHT: tuple[int, ...] = tuple(
     sum(_HOUR_WEIGHTS[:h]) for h in range(len(_HOUR_WEIGHTS) + 1)
 )
 DAY_WEIGHT = CUMULATIVE_HOUR_WEIGHT[24]
+_INNER_HOUR_WEIGHTS = np.array(CUMULATIVE_HOUR_WEIGHT[1:24], dtype=np.int64)
 
 # Scheduled restatements land within this long after a day closes.
 RESTATEMENT_WINDOW = timedelta(days=3)
@@ -339,9 +340,12 @@ class Account:
         prices = self.unit_prices[self.pair_model[rows.pair]]
         priced = prices != 0
         counts, unit_prices = rows.counts[priced], prices[priced]
-        weights = np.array(CUMULATIVE_HOUR_WEIGHT, dtype=np.int64)
-        counted = counts[None, :] * weights[:, None] // DAY_WEIGHT
-        return [int(v) for v in (counted * unit_prices[None, :]).sum(axis=1)]
+        # Hours 0 and 24 are known (nothing, everything); compute the 23 in between in place.
+        counted = np.multiply.outer(_INNER_HOUR_WEIGHTS, counts)
+        counted //= DAY_WEIGHT
+        counted *= unit_prices
+        inner = counted.sum(axis=1).tolist()
+        return [0, *inner, int((counts * unit_prices).sum())]
 
     def partial_day(self, rows: DayRows, hours: int) -> DayRows:
         """The day as counted through `hours` whole hours (rows with no usage yet are dropped)."""
@@ -395,27 +399,51 @@ class Account:
         """Apply events (in effective order) to a day; also return each event's cost change."""
         if not events:
             return rows, []
+        touched, deltas = self._restated_rows(rows, events)
         counts = rows.counts.copy()
         cost = rows.cost_micros.copy()
         keep = np.ones(len(rows), dtype=bool)
+        for r, (row_counts, row_cost) in touched.items():
+            if row_counts is None:
+                keep[r] = False
+            else:
+                counts[r] = row_counts
+                cost[r] = row_cost
+        idx = np.flatnonzero(keep)
+        return DayRows(rows.pair[idx], counts[idx], cost[idx]), deltas
+
+    def restatement_cost_changes(self, rows: DayRows, events: list[Restatement]) -> list[int]:
+        """The cost change of each event (in effective order), without rebuilding the day."""
+        return self._restated_rows(rows, events)[1] if events else []
+
+    def _restated_rows(
+        self, rows: DayRows, events: list[Restatement]
+    ) -> tuple[dict[int, tuple[list[int] | None, int]], list[int]]:
+        """The rows events touch ({row: (new counts or None if removed, new cost)}) and the
+        cost change of each event."""
+        touched: dict[int, tuple[list[int] | None, int]] = {}
         deltas: list[int] = []
         for event in sorted(events):
             r = int(np.searchsorted(rows.pair, event.pair))
-            if r >= len(rows) or int(rows.pair[r]) != event.pair or not keep[r]:
-                deltas.append(0)  # nothing left to restate
+            if r >= len(rows) or int(rows.pair[r]) != event.pair:
+                deltas.append(0)  # that key did not use that model that day
                 continue
-            before = int(cost[r])
+            counts, cost = touched.get(r, (rows.counts[r].tolist(), int(rows.cost_micros[r])))
+            if counts is None:
+                deltas.append(0)  # already refunded entirely
+                continue
             if event.remove:
-                keep[r] = False
-                deltas.append(-before)
+                touched[r] = (None, 0)
+                deltas.append(-cost)
                 continue
             field_ = RESTATED_FIELD_BY_TYPE[MODEL_TYPES[int(self.pair_type[event.pair])]]
-            counts[r, field_] = max(0, int(counts[r, field_]) + event.units)
-            prices = self.unit_prices[self.pair_model[event.pair]]
-            cost[r] = int((counts[r] * prices).sum())
-            deltas.append(int(cost[r]) - before)
-        idx = np.flatnonzero(keep)
-        return DayRows(rows.pair[idx], counts[idx], cost[idx]), deltas
+            counts = list(counts)
+            counts[field_] = max(0, counts[field_] + event.units)
+            prices = self.unit_prices[self.pair_model[event.pair]].tolist()
+            new_cost = sum(c * p for c, p in zip(counts, prices, strict=True))
+            touched[r] = (counts, new_cost)
+            deltas.append(new_cost - cost)
+        return touched, deltas
 
     # ---- non-model spend -------------------------------------------------------------------
 

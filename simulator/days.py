@@ -92,7 +92,7 @@ class UsageBook:
             charges = self._charges.get(day)
             if charges is None:
                 events = self.restatements(day)
-                _, deltas = self.account.apply_restatements(self.full_day(day), events)
+                deltas = self.account.restatement_cost_changes(self.full_day(day), events)
                 charges = [(e.effective_at, d) for e, d in zip(events, deltas, strict=True)]
                 self._charges[day] = charges
             return charges

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIRST_DAY, NOW, Api, small_config
+from sim_support import FIRST_DAY, NOW, Api, small_config
 
 from simulator import Simulator
 

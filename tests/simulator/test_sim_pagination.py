@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import FIRST_DAY, NOW, Api
+from sim_support import FIRST_DAY, NOW, Api
 
 # Starts before the account opened: the first days are empty.
 EARLY = {"start_date": "2025-12-25", "end_date": "2026-01-20", "scope": "account"}

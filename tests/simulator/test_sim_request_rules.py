@@ -7,7 +7,7 @@ import email.utils
 from typing import Any
 
 import pytest
-from conftest import NOW, Api
+from sim_support import NOW, Api
 
 WINDOW = {"start_date": "2026-05-01", "end_date": "2026-05-08"}
 KEY_ID = "ak_" + "0" * 24

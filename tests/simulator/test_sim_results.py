@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import FIRST_DAY, NOW, Api, small_config
+from sim_support import FIRST_DAY, NOW, Api, small_config
 
 WINDOW = {
     "start_date": str(NOW.date() - timedelta(days=60)),

@@ -1,0 +1,78 @@
+"""`atlas-billing simulate` serves the account on 127.0.0.1 and tells the user how to reach it."""
+
+from __future__ import annotations
+
+import email.utils
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+
+def start_simulate(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "simulate", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    printed: dict[str, str] = {}
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("Ctrl-C"):
+            break
+        name, _, value = line.partition(":")
+        printed[name.strip()] = value.strip().split("  ")[0]
+    return process, printed
+
+
+def test_simulate_serves_on_loopback_and_prints_url_and_keys(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.csv"
+    process, printed = start_simulate(
+        "--seed",
+        "3",
+        "--keys",
+        "4",
+        "--models",
+        "5",
+        "--days",
+        "60",
+        "--now",
+        "2026-05-10T15:30:00Z",
+        "--frozen-clock",
+        "--export-ledger",
+        str(ledger),
+    )
+    try:
+        base_url = printed["base URL"]
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/public/v1")
+        admin = printed["admin API key"]
+        assert admin.startswith("apikey-")
+        response = httpx.get(f"{base_url}/balance", headers={"Authorization": f"Bearer {admin}"})
+        assert response.status_code == 200
+        assert email.utils.parsedate_to_datetime(response.headers["date"]) == datetime(
+            2026, 5, 10, 15, 30, tzinfo=UTC
+        )
+        self_only = printed["self-only API key"]
+        denied = httpx.get(f"{base_url}/balance", headers={"Authorization": f"Bearer {self_only}"})
+        assert denied.status_code == 403
+        assert ledger.read_text().startswith("lot_id,purchased_at,kind,amount_usd,expires_at")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+    assert process.returncode in (0, 130)
+
+
+def test_a_bad_fault_option_is_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "simulate", "--fault", "teapot=0.5"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "teapot" in lines[0]
