@@ -69,8 +69,10 @@ def main() -> None:
     built = time.perf_counter() - started
     pairs = len(sim.account.pair_model)
     day_rows = len(sim.account.generate_day(NOW.date() - timedelta(days=30)))
-    print(f"account: {keys} keys x {models} models x {args.years:g} years, {pairs} (key, model) "
-          f"pairs, ~{day_rows} rows a day at {{model, api_key}}; built in {built:.2f} s")
+    print(
+        f"account: {keys} keys x {models} models x {args.years:g} years, {pairs} (key, model) "
+        f"pairs, ~{day_rows} rows a day at {{model, api_key}}; built in {built:.2f} s"
+    )
 
     window = {
         "start_date": str(NOW.date() - timedelta(days=180)),
@@ -92,8 +94,10 @@ def main() -> None:
             totals = dict(window, limit=1000)
             del totals["group_by[]"]
             rows, pages, size, seconds = page_through(client, "model-costs", totals, max_pages)
-            print(f"model-costs  daily totals over 180 days: {seconds * 1000:.0f} ms "
-                  f"(cold: every day aggregated once)")
+            print(
+                f"model-costs  daily totals over 180 days: {seconds * 1000:.0f} ms "
+                f"(cold: every day aggregated once)"
+            )
             for label in ("cold", "warm"):
                 begun = time.perf_counter()
                 client.get("/balance").raise_for_status()

@@ -69,6 +69,10 @@ _PROXY_HTML = (
 )
 
 
+class SimulatedDrop(ConnectionAbortedError):
+    """Raised mid-response to make the server close the connection (the `drop` fault)."""
+
+
 class ApiError(Exception):
     """An error answered with the documented envelope."""
 
@@ -176,7 +180,7 @@ class BillingApi:
                     "more_body": True,
                 }
             )
-            raise ConnectionAbortedError("simulated connection drop")
+            raise SimulatedDrop("simulated connection drop")
         await send({"type": "http.response.body", "body": body_bytes})
 
     def _fault_response(
@@ -511,7 +515,9 @@ class BillingApi:
         key_ids: list[str | None] = [*account.key_ids, None]
         rows: list[dict[str, Any]] = []
         if is_costs:
-            costs = result.cost_micros[lo:hi].tolist()
+            # Costs are never negative, so the six-decimal strings come straight from divmod.
+            whole, micros = np.divmod(result.cost_micros[lo:hi], 1_000_000)
+            values = [f"{w}.{m:06d}" for w, m in zip(whole.tolist(), micros.tolist(), strict=True)]
             for i in range(n):
                 row: dict[str, Any] = {"object": "model_cost.result"}
                 if types is not None:
@@ -520,7 +526,7 @@ class BillingApi:
                     row["model"] = model_names[models[i]]
                 if slots is not None:
                     row["api_key_id"] = key_ids[slots[i]]
-                row["amount"] = {"value": usd_string(costs[i]), "currency": "usd"}
+                row["amount"] = {"value": values[i], "currency": "usd"}
                 rows.append(row)
             return rows
         counts = result.counts[lo:hi].tolist()

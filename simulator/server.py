@@ -9,9 +9,15 @@ from types import TracebackType
 
 import uvicorn
 
-from simulator.api import BASE_PATH, BillingApi
+from simulator.api import BASE_PATH, BillingApi, SimulatedDrop
 
 LOOPBACK = "127.0.0.1"
+
+
+class _DropFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, SimulatedDrop)
 
 
 class RunningServer:
@@ -29,9 +35,11 @@ class RunningServer:
             date_header=False,  # the app sends Date from the simulated clock
             timeout_graceful_shutdown=1,
         )
-        # A simulated connection drop ends the app with an exception; uvicorn logs it as an
-        # error, which is noise here.
-        logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
+        # A simulated connection drop ends the app with an exception that uvicorn would log
+        # with a traceback: it is the fault working, not a bug, so keep it out of the log.
+        error_log = logging.getLogger("uvicorn.error")
+        if not any(isinstance(f, _DropFilter) for f in error_log.filters):
+            error_log.addFilter(_DropFilter())
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="atlas-sim", daemon=True)
         self.port = 0

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
 
-from simulator.account import (
-    MODEL_TYPES,
-    RESTATED_FIELD_BY_TYPE,
-    Account,
-    AccountConfig,
-    Restatement,
-)
+from simulator.account import COUNT_FIELDS, Account, AccountConfig, Restatement
 from simulator.api import BillingApi
 from simulator.clock import SimClock
 from simulator.days import UsageBook
@@ -92,7 +87,7 @@ class Simulator:
         if faults is None:
             faults = FaultConfig(latency_ms=latency_ms)
         elif latency_ms:
-            faults = FaultConfig(**{**faults.__dict__, "latency_ms": latency_ms})
+            faults = dataclasses.replace(faults, latency_ms=latency_ms)
         self._faults = FaultInjector(faults)
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -173,8 +168,6 @@ class Simulator:
 
     def price_of(self, model: str) -> dict[str, int]:
         """A model's unit prices in micro-dollars, by usage count name (0 entries left out)."""
-        from simulator.account import COUNT_FIELDS
-
         prices = self.account.models[self.account.model_index[model]].unit_prices_micros
         return {COUNT_FIELDS[i]: p for i, p in enumerate(prices) if p}
 
@@ -186,4 +179,4 @@ def _hex(*parts: object) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
 
 
-__all__ = ["MODEL_TYPES", "RESTATED_FIELD_BY_TYPE", "ApiKeys", "RecordedRequest", "Simulator"]
+__all__ = ["ApiKeys", "RecordedRequest", "Simulator"]

@@ -1,0 +1,1 @@
+"""Benchmarks that print figures and never pass or fail on time."""
