@@ -70,25 +70,36 @@ class RequestStats:
 
 
 class _Throttle:
-    """Bounds the requests in flight; halves the bound and pauses everyone on a 429.
+    """Bounds the requests in flight and paces them once the API rate-limits.
 
-    The bound grows back by one after a run of successes, so a brief rate limit does not slow the
-    rest of a long backfill.
+    A 429 pauses every thread for its Retry-After, halves the requests allowed in flight and
+    doubles a minimum interval between request starts; successes slowly undo both, so a brief
+    rate limit does not slow the rest of a long backfill, and a steady one is met at about the
+    rate the API allows instead of by one pause after another.
     """
+
+    _FIRST_INTERVAL = 0.01
+    _MAX_INTERVAL = 1.0
+    _RECOVERY = 0.995
 
     def __init__(self, max_in_flight: int) -> None:
         self._max = max(1, max_in_flight)
         self._limit = self._max
         self._in_flight = 0
         self._successes = 0
+        self._interval = 0.0
+        self._next_start = 0.0
         self._resume_at = 0.0
+        self._backed_off_at = 0.0
         self._cond = threading.Condition()
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
+    def slot(self) -> Iterator[float]:
+        """Wait for a turn to send a request; yields the time it starts."""
         with self._cond:
             while True:
-                wait = self._resume_at - time.monotonic()
+                now = time.monotonic()
+                wait = max(self._resume_at, self._next_start) - now
                 if wait > 0:
                     self._cond.wait(wait)
                 elif self._in_flight < self._limit:
@@ -96,24 +107,36 @@ class _Throttle:
                 else:
                     self._cond.wait()
             self._in_flight += 1
+            self._next_start = now + self._interval
         try:
-            yield
+            yield now
         finally:
             with self._cond:
                 self._in_flight -= 1
                 self._cond.notify_all()
 
-    def rate_limited(self, pause_seconds: float) -> None:
+    def rate_limited(self, pause_seconds: float, started_at: float) -> None:
+        """React to a 429 of a request sent at `started_at`; once per burst of them."""
         with self._cond:
+            self._resume_at = max(self._resume_at, time.monotonic() + pause_seconds)
+            self._cond.notify_all()
+            if started_at < self._backed_off_at:
+                return  # sent before the last reaction: the same burst, already answered
+            self._backed_off_at = time.monotonic()
             self._limit = max(1, self._limit // 2)
             self._successes = 0
+            self._interval = min(self._MAX_INTERVAL, max(self._FIRST_INTERVAL, 2 * self._interval))
             self._resume_at = max(self._resume_at, time.monotonic() + pause_seconds)
             self._cond.notify_all()
 
     def succeeded(self) -> None:
         with self._cond:
             self._successes += 1
-            if self._limit < self._max and self._successes >= 4 * self._limit:
+            if self._interval:
+                self._interval *= self._RECOVERY
+                if self._interval < self._FIRST_INTERVAL / 10:
+                    self._interval = 0.0
+            if self._limit < self._max and self._successes >= 2 * self._limit:
                 self._limit += 1
                 self._successes = 0
                 self._cond.notify_all()
@@ -188,14 +211,14 @@ class AtlasBillingClient:
             self.stats.count_retry(outcome.reason)
             if outcome.reason == "rate_limited":
                 # everyone waits: the slot() of every thread honours the pause
-                self._throttle.rate_limited(outcome.delay)
+                self._throttle.rate_limited(outcome.delay, outcome.started_at)
             else:
                 time.sleep(outcome.delay)
 
     def _attempt(self, endpoint: str, params: QueryParams, attempt: int) -> ApiResponse | _Retry:
         self.stats.count_request()
         try:
-            with self._throttle.slot():
+            with self._throttle.slot() as started_at:
                 response = self._http.get(endpoint, params=list(params))
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             raise ConfigurationError(f"base_url {self.base_url!r} is not usable: {exc}") from None
@@ -224,7 +247,7 @@ class AtlasBillingClient:
         retry_after = _retry_after_seconds(response)
         delay = _backoff_seconds(attempt) if retry_after is None else retry_after
         # a little jitter so that paused threads do not come back in lockstep
-        return _Retry(failure, "rate_limited", delay + random.uniform(0, 0.25))
+        return _Retry(failure, "rate_limited", delay + random.uniform(0, 0.25), started_at)
 
     def pages(self, endpoint: str, params: QueryParams) -> Iterator[ApiResponse]:
         """Every page of a cursor-paginated list, passing `next_page` back unchanged.
@@ -260,6 +283,7 @@ class _Retry:
     failure: AtlasApiError
     reason: str
     delay: float
+    started_at: float = 0.0
 
 
 def _violation(response: ApiResponse, field: str, problem: str) -> ContractViolation:
