@@ -353,15 +353,17 @@ class Ledger:
                 break
             if kind == "grant":
                 self._grant(state, *payload)
-            elif kind == "expire":
+                continue
+            if kind == "expire":
                 if payload in state.active:
                     payload.expired_micros = payload.remaining_micros
                     payload.remaining_micros = 0
                     state.active.remove(payload)
             else:
                 self._charge(state, payload)
-                if kind == "spend" and payload > 0:
-                    self._auto_top_up(state, when, frozen, until)
+            # Whatever lowered the balance (spend, a late charge, an expiry) may trigger it.
+            if state.lots:
+                self._auto_top_up(state, when, frozen, until)
 
     def _hour_spend(self, day: date, hour: int) -> int:
         """Model and other spend of `day` in the hour ending at `hour` (1..24), micro-dollars."""

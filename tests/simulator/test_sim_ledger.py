@@ -148,6 +148,15 @@ def test_auto_top_up_buys_at_least_25_when_available_falls_below_10() -> None:
         assert just_before["available"] < 10
 
 
+def test_once_funded_the_available_balance_never_stays_below_10() -> None:
+    sim = Simulator(small_config(other_spend_usd_per_day=Decimal(2)), now=NOW)
+    first = sim.ledger.top_ups()[0]["purchased_at"]
+    span = (NOW - first).total_seconds()
+    for i in range(1, 200):
+        at = first + timedelta(seconds=span * i / 200)
+        assert sim.ledger.balance(at)["available"] >= 10, at
+
+
 def test_purchases_expire_on_day_365() -> None:
     sim = Simulator(small_config(initial_top_up_usd=Decimal("50000")), now=NOW)
     sim.clock.set(datetime(2027, 2, 1, tzinfo=UTC))
