@@ -13,7 +13,7 @@ import csv
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dlt
 import pyarrow as pa
@@ -82,7 +82,8 @@ def load_credit_ledger(
         pipeline_name=PIPELINE_NAME,
         destination=destination,
         dataset_name=dataset_name,
-        pipelines_dir=None if pipelines_dir is None else str(pipelines_dir),
+        # dlt's default (None) is ~/.dlt/pipelines
+        pipelines_dir=cast(str, None if pipelines_dir is None else str(pipelines_dir)),
     )
     resource = dlt.resource(
         [table],

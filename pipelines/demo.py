@@ -159,9 +159,7 @@ def run_demo(
     say(f"purchase ledger: {lots} lots exported to {ledger} and loaded as credit_ledger")
     dbt_summary = build(db, threads=threads, target_path=output_dir / "dbt_target")
     say(str(dbt_summary))
-    return DemoResult(
-        duckdb_path=db, ledger_path=ledger, dbt=dbt_summary, report=render_report(db)
-    )
+    return DemoResult(duckdb_path=db, ledger_path=ledger, dbt=dbt_summary, report=render_report(db))
 
 
 def _parse_now(text: str | None) -> datetime:

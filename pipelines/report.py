@@ -60,7 +60,7 @@ def register(subparsers: Any) -> None:
         "--days",
         type=int,
         default=DEFAULT_PERIOD_DAYS,
-        help=f"length of the spend period when --start is not given (default {DEFAULT_PERIOD_DAYS})",
+        help=f"length of the spend period without --start (default {DEFAULT_PERIOD_DAYS})",
     )
     parser.set_defaults(handler=handle_report)
 
@@ -138,7 +138,16 @@ class _Marts:
 def _period(marts: _Marts, start: date | None, end: date | None, days: int) -> Period:
     if days < 1:
         raise ConfigurationError(f"--days must be 1 or more, got {days}")
-    last = marts.one("select max(date) from {schema}.atlas_billing__spend_daily")
+    # the last day loaded: the latest snapshot's day even when nothing was spent on it yet
+    last = marts.one(
+        """
+        select max(day) from (
+            select max(date) as day from {schema}.atlas_billing__spend_daily
+            union all
+            select cast(max(snapshot_at) as date) from {schema}.atlas_billing__balance_history
+        ) as days
+        """
+    )
     last_day = last[0] if last and last[0] else date.today()
     end = end or (start + timedelta(days=days) if start else last_day + timedelta(days=1))
     start = start or end - timedelta(days=days)
@@ -326,7 +335,7 @@ def _expiring_credits(marts: _Marts) -> str:
             f" top-up could be inferred yet, so none of the {_usd(balance[0])} held can be dated"
             " (pass --credit-ledger PATH to atlas-billing run)"
         )
-    as_of, snapshot_at, remaining, expiring, explained, _ = header
+    as_of, snapshot_at, remaining, expiring = header[:4]
     rows = marts.rows(
         """
         select lot_id, kind, lot_source, purchased_at, expires_at, amount_usd, remaining_usd,

@@ -19,6 +19,7 @@ from pipelines.load import (
     LoadSummary,
     load,
 )
+from pipelines.transform import add_transform_arguments, transform_after_load
 
 
 def register(subparsers: Any) -> None:
@@ -30,6 +31,7 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_load_arguments(parser)
+    add_transform_arguments(parser)
     parser.set_defaults(handler=handle_run)
 
 
@@ -105,8 +107,8 @@ def handle_run(args: argparse.Namespace) -> int:
 
 
 def after_load(args: argparse.Namespace, summary: LoadSummary) -> int:
-    """What runs once the load has committed (the dbt step hooks in here); the exit code."""
-    return 0
+    """What runs once the load has committed: the purchase ledger and dbt; the exit code."""
+    return transform_after_load(args, summary)
 
 
 def _print_progress(message: str) -> None:

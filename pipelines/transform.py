@@ -9,6 +9,7 @@ A failing data test, unit test or model makes `build` raise one `AtlasBillingErr
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import time
@@ -112,7 +113,8 @@ def build(
     """Run `dbt build` (seeds, models, data tests and unit tests) over a DuckDB file.
 
     `vars` override the project's vars (e.g. `atlas_billing_as_of`). `target_path` is where dbt
-    writes its artifacts and logs (default `dbt/target`); give each concurrent build its own.
+    writes its artifacts and logs (default: one folder per DuckDB file under `dbt/target`, so
+    builds of different files never share one).
     Raises AtlasBillingError naming every model or test that failed.
     """
     from dbt.cli.main import dbtRunner
@@ -120,7 +122,7 @@ def build(
     duckdb_path = Path(duckdb_path).resolve()
     if not duckdb_path.exists():
         raise AtlasBillingError(f"dbt build: no DuckDB file at {duckdb_path}; load data first")
-    target_path = Path(target_path) if target_path else DBT_PROJECT_DIR / "target"
+    target_path = Path(target_path) if target_path else default_target_path(duckdb_path)
     args = [
         "build",
         "--project-dir",
@@ -159,6 +161,12 @@ def build(
         detail = outcome.exception or "see the dbt log"
         raise AtlasBillingError(f"dbt build could not run: {_one_line(str(detail))}")
     return _summarise(results, elapsed)
+
+
+def default_target_path(duckdb_path: Path) -> Path:
+    """dbt's artifacts and logs for one DuckDB file: dbt/target/<file stem>-<hash of its path>."""
+    digest = hashlib.sha1(str(Path(duckdb_path).resolve()).encode()).hexdigest()[:8]
+    return DBT_PROJECT_DIR / "target" / f"{Path(duckdb_path).stem}-{digest}"
 
 
 def _describe_failures(failures: list[Any], target_path: Path) -> str:

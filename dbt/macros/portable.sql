@@ -33,6 +33,12 @@
     cast({{ dbt.dateadd('day', days, date_expression) }} as date)
 {%- endmacro %}
 
+{#- `days` days after a timestamp, as a timestamp (BigQuery's dateadd returns DATETIME, which
+    does not compare with TIMESTAMP). -#}
+{% macro add_days_to_timestamp(days, timestamp_expression) -%}
+    cast({{ dbt.dateadd('day', days, timestamp_expression) }} as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
 {#- Elapsed days between two timestamps, fractional (seconds / 86400). -#}
 {% macro days_between(start_timestamp, end_timestamp) -%}
     {{ atlas_billing.quantity(dbt.datediff(start_timestamp, end_timestamp, "second") ~ " / 86400") }}

@@ -2,7 +2,7 @@
 
 {#- The lower-cased column names of a relation (empty at parse time). -#}
 {% macro column_names(relation) -%}
-    {%- if not execute -%}
+    {%- if not execute or relation is none -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(relation) -%}
@@ -26,6 +26,17 @@
     {%- endif -%}
     {{ return(adapter.get_relation(
         database=relation.database, schema=relation.schema, identifier=relation.identifier)) }}
+{%- endmacro %}
+
+{#- `select *` from a source table the load may not have created (a key without balance
+    permission loads no snapshots), or a select of no rows when it does not exist; the staging
+    model then fills its columns with typed nulls (typed_column). -#}
+{% macro select_from_optional_source(declared, existing) -%}
+    {%- if existing is not none or not execute -%}
+        select * from {{ declared }}
+    {%- else -%}
+        select 1 as {{ declared.identifier }}_not_loaded where 1 = 0
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The purchase ledger to read: the raw table `credit_ledger` that `atlas-billing run

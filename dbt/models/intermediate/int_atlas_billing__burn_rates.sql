@@ -24,8 +24,8 @@ trailing_window as (
     from snapshots
     inner join movements
         on movements.period_end <= snapshots.snapshot_at
-        and movements.period_end > {{ dbt.dateadd(
-            'day', -1 * var('atlas_billing_burn_rate_window_days'), 'snapshots.snapshot_at'
+        and movements.period_end > {{ atlas_billing.add_days_to_timestamp(
+            -1 * var('atlas_billing_burn_rate_window_days'), 'snapshots.snapshot_at'
         ) }}
     group by snapshots.snapshot_at
 

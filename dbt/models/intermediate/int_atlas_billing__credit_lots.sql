@@ -41,7 +41,7 @@ ledger_lots as (
         amount_usd,
         coalesce(
             expires_at,
-            {{ dbt.dateadd('day', var('atlas_billing_purchase_expiry_days'), 'purchased_at') }}
+            {{ atlas_billing.add_days_to_timestamp(var('atlas_billing_purchase_expiry_days'), 'purchased_at') }}
         ) as expires_at,
         'ledger' as lot_source
 
@@ -147,7 +147,7 @@ inferred_lots as (
         kind,
         period_end as purchased_at,
         amount_usd,
-        {{ dbt.dateadd('day', var('atlas_billing_purchase_expiry_days'), 'period_end') }} as expires_at,
+        {{ atlas_billing.add_days_to_timestamp(var('atlas_billing_purchase_expiry_days'), 'period_end') }} as expires_at,
         'inferred' as lot_source
 
     from inferred_amounts

@@ -134,7 +134,7 @@ final as (
         (
             lots.remaining_usd > 0
             and not lots.is_expired
-            and lots.expires_at <= {{ dbt.dateadd('day', var('atlas_billing_expiring_soon_days'), 'lots.as_of_at') }}
+            and lots.expires_at <= {{ atlas_billing.add_days_to_timestamp(var('atlas_billing_expiring_soon_days'), 'lots.as_of_at') }}
         ) as is_expiring_soon,
         burn_rate.burn_rate_usd_per_day,
         case

@@ -2,7 +2,7 @@
     marts that need a balance are empty too, while spend still builds. Every field of /balance
     but `object` and `scope` may be absent, so every column may be missing. -#}
 {%- set snapshots = atlas_billing.existing_relation(source('atlas_billing', 'balance_snapshots')) -%}
-{%- set columns = atlas_billing.column_names(snapshots) if snapshots is not none else [] -%}
+{%- set columns = atlas_billing.column_names(snapshots) -%}
 {%- set money = atlas_billing.type_money() -%}
 {%- set text = dbt.type_string() -%}
 {%- set timestamp = dbt.type_timestamp() -%}
@@ -31,11 +31,7 @@
 
 with source as (
 
-    {% if snapshots is not none or not execute -%}
-    select * from {{ source('atlas_billing', 'balance_snapshots') }}
-    {%- else -%}
-    select 1 as no_balance_snapshot_loaded where 1 = 0
-    {%- endif %}
+    {{ atlas_billing.select_from_optional_source(source('atlas_billing', 'balance_snapshots'), snapshots) }}
 
 ),
 

@@ -1,14 +1,19 @@
+{#- The source builds this table from account-wide costs; a load that could not (or has not)
+    leaves it out, and spend then takes model_type from the cost rows alone. -#}
+{%- set models = atlas_billing.existing_relation(source('atlas_billing', 'models')) -%}
+{%- set columns = atlas_billing.column_names(models) -%}
+
 with source as (
 
-    select * from {{ source('atlas_billing', 'models') }}
+    {{ atlas_billing.select_from_optional_source(source('atlas_billing', 'models'), models) }}
 
 ),
 
 renamed as (
 
     select
-        model,
-        model_type
+        {{ atlas_billing.typed_column(columns, 'model', dbt.type_string()) }} as model,
+        {{ atlas_billing.typed_column(columns, 'model_type', dbt.type_string()) }} as model_type
 
     from source
 
