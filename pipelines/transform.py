@@ -139,7 +139,7 @@ def build(
         str(target_path / "logs"),
     ]
     if quiet:
-        args.append("--quiet")
+        args += ["--log-level", "none"]  # our summary or error line says it; dbt.log has all
     if vars:
         args += ["--vars", json.dumps(dict(vars), default=str)]
     for selector in select:

@@ -112,7 +112,7 @@ def test_a_failing_dbt_test_fails_the_run_with_one_line_naming_it(
     assert main(run_args(served, workdir, "--credit-ledger", str(ledger))) == 2
     (line,) = error_lines(capsys, "run")
     assert "dbt build failed" in line
-    assert "expression_is_true_int_atlas_billing__credit_lots_expires_at_purchased_at" in line
+    assert "test int_atlas_billing__credit_lots_expire_after_purchase failed" in line
 
 
 @pytest.mark.parametrize(
