@@ -22,7 +22,13 @@ import dlt
 from pipelines.credit_ledger import load_credit_ledger
 from pipelines.load import DATASET_NAME, DEFAULT_DUCKDB_PATH, load
 from pipelines.report import render_report
-from pipelines.transform import DEFAULT_THREADS, DbtBuildSummary, build, temporary_environment
+from pipelines.transform import (
+    DEFAULT_THREADS,
+    DbtBuildSummary,
+    build,
+    marts_schema,
+    temporary_environment,
+)
 from simulator import AccountConfig, Simulator
 from sources.atlas_billing.errors import ConfigurationError
 
@@ -93,7 +99,7 @@ def handle_demo(args: argparse.Namespace) -> int:
     )
     print()
     print(result.report, end="")
-    print(f"\nDuckDB file: {result.duckdb_path}  (marts in schema atlas_billing_models)")
+    print(f"\nDuckDB file: {result.duckdb_path}  (marts in schema {marts_schema()})")
     return 0
 
 

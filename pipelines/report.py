@@ -280,6 +280,13 @@ def _reconciliation(marts: _Marts) -> str:
         f" other spend (DevPod/GPU/storage or unexplained) {_usd(other)}",
         "  status: " + ", ".join(f"{status} {n}" for status, n in statuses),
     ]
+    found = {status for status, _ in statuses}
+    if {"model_spend_exceeds_balance_drop", "unexplained_spend_above_tolerance"} <= found:
+        lines.append(
+            "  other spend of opposite signs in nearby intervals is usually a restated day (a"
+            " refund or late charge) that hit the balance after the day's interval: such pairs"
+            " even out"
+        )
     if any_self:
         lines.append(
             "  costs were loaded with scope=self for some intervals: they cover one user's keys,"
