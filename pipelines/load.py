@@ -134,7 +134,8 @@ def load(
             _report(on_progress, "finished the load an interrupted run left behind")
         first = True
         while True:
-            chunk_options = dict(options) if first else {**options, "lookback_days": 0}
+            # the lookback is read once, by the first load; later loads go on where it stopped
+            chunk_options = dict(options) if first else {**options, "read_lookback": False}
             source = _source(progress=progress, max_days=days_per_load, **chunk_options)
             daily = [name for name in source.resources if name != BALANCE]
             if first and full_refresh:

@@ -29,7 +29,7 @@ from sources.atlas_billing.helpers import (
     parse_day,
 )
 
-_REPLACE_DAYS: TWriteDispositionConfig = {"disposition": "merge", "strategy": "delete-insert"}
+_DELETE_INSERT: TWriteDispositionConfig = {"disposition": "merge", "strategy": "delete-insert"}
 _DAY_ROW_COLUMNS: TTableSchemaColumns = {
     "date": {"data_type": "date", "nullable": False},
     "row_key": {"data_type": "text", "nullable": False},
@@ -49,6 +49,7 @@ def atlas_billing_source(
     api_key_ids: list[str] | None = None,
     model_types: list[str] | None = None,
     lookback_days: int = settings.DEFAULT_LOOKBACK_DAYS,
+    read_lookback: bool = True,
     page_size: int = settings.DEFAULT_PAGE_SIZE,
     window_days: int = settings.MAX_WINDOW_DAYS,
     max_days: int | None = None,
@@ -73,6 +74,8 @@ def atlas_billing_source(
         model_ids, api_key_ids, model_types: Optional filters (any length: requests are batched).
         lookback_days: Days before the last closed day that every run reads again, because
             refunds and late charges can still change a closed day.
+        read_lookback: False goes on right after the last closed day instead: for the later
+            loads of one backfill, whose first load read the lookback already.
         page_size: Result rows per page (1..1000).
         window_days: Days per request (at most the API's 180).
         max_days: Read at most this many days per load, so a long backfill commits in chunks;
@@ -137,6 +140,7 @@ def atlas_billing_source(
             start_date=start,
             end_date=end,
             lookback_days=lookback_days,
+            read_lookback=read_lookback,
             page_size=page_size,
             window_days=window_days,
             max_days=max_days,
@@ -159,7 +163,7 @@ def atlas_billing_source(
 
 
 @dlt.resource(
-    write_disposition=_REPLACE_DAYS,
+    write_disposition=_DELETE_INSERT,
     primary_key="row_key",
     merge_key="date",
     columns={**_DAY_ROW_COLUMNS, **mapping.money_columns(["amount_usd"])},
@@ -174,7 +178,7 @@ def model_costs(reader: BillingReader) -> Iterator[pa.Table]:
 
 
 @dlt.resource(
-    write_disposition=_REPLACE_DAYS,
+    write_disposition=_DELETE_INSERT,
     primary_key="row_key",
     merge_key="date",
     columns={
@@ -199,7 +203,7 @@ def _daily_rows(reader: BillingReader, name: str, endpoint: str, kind: str) -> I
 
 
 @dlt.resource(
-    write_disposition=_REPLACE_DAYS,
+    write_disposition=_DELETE_INSERT,
     primary_key="date",
     columns=mapping.money_columns(["amount_usd"]),
 )
@@ -217,7 +221,7 @@ def daily_cost_totals(reader: BillingReader) -> Iterator[pa.Table]:
     )
 
 
-@dlt.resource(write_disposition=_REPLACE_DAYS, primary_key="model")
+@dlt.resource(write_disposition=_DELETE_INSERT, primary_key="model")
 def models(reader: BillingReader) -> Iterator[pa.Table]:
     """Every model with costs in the days read, with its model_type (merged on model).
 
@@ -230,7 +234,7 @@ def models(reader: BillingReader) -> Iterator[pa.Table]:
 
 
 @dlt.resource(
-    write_disposition="append",
+    write_disposition=_DELETE_INSERT,
     primary_key="snapshot_at",
     columns=mapping.money_columns(
         [column for _, column in mapping.BALANCE_MONEY_FIELDS]
@@ -239,10 +243,12 @@ def models(reader: BillingReader) -> Iterator[pa.Table]:
     ),
 )
 def balance_snapshots(reader: BillingReader) -> Iterator[pa.Table]:
-    """One balance snapshot per load, stamped with the server's `Date` (append-only history).
+    """A balance snapshot stamped with the server's `Date`: a history with one row per run.
 
     Carries every money field of /balance including the credit line (null where the API omits
     it), the scope the costs were loaded with, and the server's partial day with its ungrouped
-    cost as it stood at the snapshot, so the balance can be reconciled with spend.
+    cost as it stood at the snapshot, so the balance can be reconciled with spend. Rows are never
+    deleted; only a second snapshot within the same server second replaces the first, so that
+    `snapshot_at` stays a key.
     """
     yield reader.balance()

@@ -188,13 +188,18 @@ class AtlasBillingClient:
         connections, within `max_attempts` and `max_retry_seconds`. Other 4xx fail at once.
         """
         started = time.monotonic()
-        attempt = 0
+        attempt = bad_bodies = 0
         while True:
             attempt += 1
             outcome = self._attempt(endpoint, params, attempt)
             if isinstance(outcome, ApiResponse):
                 return outcome
             spent = time.monotonic() - started
+            if isinstance(outcome.failure, ContractViolation):
+                # a body cut short in transit looks like this: ask again, but only a little
+                bad_bodies += 1
+                if bad_bodies >= settings.MAX_ATTEMPTS_ON_BAD_BODY:
+                    raise outcome.failure
             if attempt >= self.max_attempts or spent + outcome.delay > self.max_retry_seconds:
                 if isinstance(outcome.failure, ContractViolation):
                     raise outcome.failure
@@ -235,9 +240,6 @@ class AtlasBillingClient:
             try:
                 return _decode(endpoint, response)
             except ContractViolation as exc:
-                # a body cut short in transit looks the same: ask again, but only a little
-                if attempt >= settings.MAX_ATTEMPTS_ON_BAD_BODY:
-                    raise
                 return _Retry(exc, "bad_body", _backoff_seconds(attempt))
         failure = _api_error(endpoint, params, response)
         if status not in settings.RETRY_STATUSES:

@@ -61,7 +61,7 @@ def days_to_read(
     closed_through: date | None,
     start_date: date,
     end_date: date | None,
-    lookback_days: int,
+    lookback_days: int | None,
     server_today: date,
     max_days: int | None = None,
 ) -> tuple[DayRange | None, bool]:
@@ -70,12 +70,16 @@ def days_to_read(
     From `start_date` the first time. Afterwards from `lookback_days` before the last closed day
     (a closed day's cost can still change for a few days: refunds, late charges), through the
     server's today inclusive (or `end_date`, exclusive). With daily runs, a lookback of N days
-    catches every restatement that lands within N days of a day closing. `max_days` caps one
-    call, so a backfill can commit in chunks.
+    catches every restatement that lands within N days of a day closing. `lookback_days=None`
+    goes on right after the last closed day (the later chunks of one backfill). `max_days` caps
+    one call, so a backfill can commit in chunks.
     """
     start = start_date
     if closed_through is not None:
-        start = max(start_date, closed_through - timedelta(days=max(0, lookback_days)))
+        if lookback_days is None:
+            start = max(start_date, closed_through + ONE_DAY)
+        else:
+            start = max(start_date, closed_through - timedelta(days=max(0, lookback_days)))
     end = server_today + ONE_DAY
     if end_date is not None:
         end = min(end, end_date)
@@ -277,6 +281,7 @@ class ReadSettings:
     start_date: date | None
     end_date: date | None
     lookback_days: int
+    read_lookback: bool
     page_size: int
     window_days: int
     max_days: int | None
@@ -344,7 +349,7 @@ class BillingReader:
             closed_through=closed,
             start_date=start or date.min,
             end_date=self.read.end_date,
-            lookback_days=self.read.lookback_days,
+            lookback_days=self.read.lookback_days if self.read.read_lookback else None,
             server_today=self.server_today(probe_day),
             max_days=self.read.max_days,
         )

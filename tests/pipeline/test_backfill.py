@@ -37,7 +37,7 @@ def test_backfill_matches_the_ledger_per_day_key_and_model(
     served = serve(config)
     # small windows for the small accounts, so that every backfill spans several
     window_days = 180 if days > 360 else 15
-    summary = served.load(source_options={"page_size": page_size, "window_days": window_days})
+    served.load(source_options={"page_size": page_size, "window_days": window_days})
 
     first = config.first_day
     expected = ledger_costs(served.sim, first, TODAY + timedelta(days=1))
@@ -45,7 +45,6 @@ def test_backfill_matches_the_ledger_per_day_key_and_model(
     assert loaded == expected
     for part in (0, 1, 2):  # per day, per model, per API key (None: the Playground)
         assert sums_by(loaded, part) == sums_by(expected, part)
-    assert summary.rows["model_costs"] == len(expected)
     windows = {
         (dict(r.query)["start_date"], dict(r.query)["end_date"])
         for r in served.sim.requests

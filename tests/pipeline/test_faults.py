@@ -44,6 +44,7 @@ def test_transient_faults_are_survived_with_the_same_tables(serve: Callable[...,
     }
 
 
+@pytest.mark.slow
 def test_a_rate_limited_backfill_slows_down_and_completes(serve: Callable[..., Served]) -> None:
     clean = serve(CONFIG, subdir="clean")
     clean.load()

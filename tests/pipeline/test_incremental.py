@@ -27,6 +27,7 @@ def test_a_second_run_with_nothing_new_changes_nothing_but_adds_a_balance_snapsh
     served = serve(account(first_day=TODAY - timedelta(days=200)))
     served.load()
     before = snapshot(served.db)
+    served.sim.clock.advance(timedelta(minutes=1))  # within the same hour: nothing new to count
 
     summary = served.load()
 
@@ -37,6 +38,16 @@ def test_a_second_run_with_nothing_new_changes_nothing_but_adds_a_balance_snapsh
     assert len(after["balance_snapshots"]) == 2
     # the second run read only the lookback: 3 days before the last closed day, through today
     assert summary.days["model_costs"] == f"{TODAY - timedelta(days=4)}..{TODAY}"
+
+
+def test_a_rerun_within_the_same_server_second_keeps_one_snapshot(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=10)))
+    served.load()
+    served.load()
+
+    assert len(table_rows(served.db, "balance_snapshots")) == 1
 
 
 def test_a_restated_day_inside_the_lookback_is_replaced_whole(
@@ -127,6 +138,7 @@ def test_a_full_refresh_reloads_the_daily_tables_and_keeps_balance_history(
     served = serve(account(first_day=TODAY - timedelta(days=40)))
     served.load()
     clean = snapshot(served.db)
+    served.sim.clock.advance(timedelta(minutes=1))
 
     summary = served.load(full_refresh=True)
 

@@ -34,6 +34,7 @@ def run(served: Served, *args: str) -> list[str]:
         served.base_url,
         "--pipelines-dir",
         str(served.pipelines_dir),
+        "--no-dbt",
         *args,
     ]
 
