@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipelines.bench import register as register_bench
 from pipelines.demo import register as register_demo
 from pipelines.report import register as register_report
 from pipelines.run import register as register_run
@@ -12,4 +13,5 @@ REGISTRY = [
     register_run,
     register_report,
     register_simulate,
+    register_bench,
 ]

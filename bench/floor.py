@@ -1,0 +1,120 @@
+"""The floor: the pages a load reads, downloaded and parsed, with nothing done to them.
+
+Same windows, endpoints, grain (model + api_key), page size (1000) and small queries (daily
+totals, models, balance) as the load, the same transport (one pooled httpx client) and JSON
+parser (orjson), and as many request chains in flight as the client allows. What is left is the
+cost of moving and parsing the bytes on this machine: no load can be faster.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+import orjson
+
+from bench.simulated_api import PAGE_SIZE, Window, windows
+
+Params = list[tuple[str, str | int | float | bool | None]]
+ONE_DAY = timedelta(days=1)
+GRAIN = [("group_by[]", "model"), ("group_by[]", "api_key")]
+
+
+@dataclass
+class FloorCounts:
+    """What the floor read."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    """Result rows per kind (model_costs, model_usage, daily_cost_totals, models)."""
+    requests: int = 0
+    bytes: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, kind: str, rows: int, size: int) -> None:
+        with self._lock:
+            self.rows[kind] = self.rows.get(kind, 0) + rows
+            self.requests += 1
+            self.bytes += size
+
+
+def download(
+    base_url: str, api_key: str, start: date, end: date, *, max_in_flight: int
+) -> FloorCounts:
+    """Read every page of [start, end) and the balance, `max_in_flight` chains at a time."""
+    counts = FloorCounts()
+    http = httpx.Client(
+        base_url=base_url,
+        headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
+        timeout=60,
+        limits=httpx.Limits(max_connections=max_in_flight + 2),
+    )
+
+    def pages(kind: str, endpoint: str, params: Params) -> Iterator[dict[str, Any]]:
+        query = params
+        while True:
+            response = http.get(endpoint, params=query).raise_for_status()
+            body = orjson.loads(response.content)
+            counts.add(kind, sum(len(b["results"]) for b in body["data"]), len(response.content))
+            yield body
+            if not body["has_more"]:
+                return
+            query = [*params, ("page", body["next_page"])]
+
+    def chain(kind: str, endpoint: str, params: Params) -> Callable[[], None]:
+        def run() -> None:
+            for _ in pages(kind, endpoint, params):
+                pass
+
+        return run
+
+    def models(window: Window) -> Callable[[], None]:
+        def run() -> None:
+            types: set[str] = set()
+            for body in pages(
+                "models", "/model-costs", _query(window, [("group_by[]", "model_type")])
+            ):
+                types.update(r["model_type"] for b in body["data"] for r in b["results"])
+            for model_type in sorted(types):
+                params = _query(window, [("group_by[]", "model"), ("model_types[]", model_type)])
+                for _ in pages("models", "/model-costs", params):
+                    pass
+
+        return run
+
+    def balance() -> None:
+        response = http.get("/balance").raise_for_status()
+        orjson.loads(response.content)
+        counts.add("balance", 1, len(response.content))
+        today = parsedate_to_datetime(response.headers["date"]).astimezone(UTC).date()
+        for _ in pages("balance", "/model-costs", _query(Window(today, today + ONE_DAY), [])):
+            pass
+
+    jobs: list[Callable[[], None]] = []
+    for window in windows(start, end):
+        jobs += [
+            chain("model_costs", "/model-costs", _query(window, GRAIN)),
+            chain("model_usage", "/model-usage", _query(window, GRAIN)),
+            chain("daily_cost_totals", "/model-costs", _query(window, [])),
+            models(window),
+        ]
+    jobs.append(balance)
+    with http, ThreadPoolExecutor(max_workers=max_in_flight) as pool:
+        for future in [pool.submit(job) for job in jobs]:
+            future.result()
+    return counts
+
+
+def _query(window: Window, extra: Sequence[tuple[str, str]]) -> Params:
+    return [
+        ("start_date", window.start.isoformat()),
+        ("end_date", window.end.isoformat()),
+        ("scope", "account"),
+        *extra,
+        ("limit", str(PAGE_SIZE)),
+    ]

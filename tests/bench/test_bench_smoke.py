@@ -1,0 +1,84 @@
+"""The benchmark suite at a tiny size: every figure is there, and the peer loaded what ours did.
+
+No timing is asserted: figures are reported, never judged here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.suite import TARGETS, Size, run_suite, table, write_report
+
+TINY = Size(keys=3, models=4, backfill_days=200, short_days=40, latency_ms=20)
+RUNS = (
+    "floor",
+    "ours",
+    "peer",
+    "ours_short_backfill",
+    "ours_latency",
+    "ours_latency_one_in_flight",
+    "ours_incremental",
+)
+FIGURES = (
+    "wall_seconds",
+    "rows",
+    "rows_per_second",
+    "peak_rss_mb",
+    "cpu_seconds",
+    "simulator_cpu_seconds",
+    "requests",
+    "minimum_requests",
+    "requests_over_minimum",
+    "retries",
+)
+
+
+def _suite(tmp_path: Path, *, with_dbt: bool) -> dict[str, Any]:
+    report = run_suite("quick", size=TINY, workdir=tmp_path / "work", with_dbt=with_dbt)
+    path = write_report(report, tmp_path / "results" / "bench.json")
+    return dict(json.loads(path.read_text()))
+
+
+def _assert_figures(report: dict[str, Any]) -> None:
+    assert report["machine"]["cpu_count"] >= 1
+    assert report["machine"]["memory_gb"] > 0
+    assert set(report["runs"]) == set(RUNS)
+    for name, run in report["runs"].items():
+        missing = [figure for figure in FIGURES if run.get(figure) is None]
+        assert not missing, f"{name} lacks {missing}"
+        assert run["rows"] > 0 and run["wall_seconds"] > 0 and run["peak_rss_mb"] > 0, name
+        assert run["requests"] >= run["minimum_requests"] > 0, name
+        assert run["retries"] == 0, name
+    assert set(report["ratios"]) == set(TARGETS)
+    assert all(isinstance(value, float) for value in report["ratios"].values())
+    assert all(isinstance(target["met"], bool) for target in report["targets"].values())
+
+
+def test_peer_and_ours_load_the_same_sums_and_every_figure_is_reported(tmp_path: Path) -> None:
+    report = _suite(tmp_path, with_dbt=False)
+
+    _assert_figures(report)
+    sums = report["sums"]
+    assert sums["equal"], sums["verdict"]
+    assert sums["peer"] == sums["ours"] == sums["ledger"]
+    assert sums["ours"]["cost_rows"] > 0 and sums["ours"]["amount_usd"] != "0"
+    assert report["sums_after_incremental"]["equal"]
+    # the floor reads no more than the minimum: it is the yardstick the others are held to
+    assert report["runs"]["floor"]["requests"] == report["runs"]["floor"]["minimum_requests"]
+    assert report["dbt"] == {}
+    assert "ours_over_floor" in table(report)
+
+
+@pytest.mark.slow
+def test_quick_mode_with_dbt_reports_both_builds(tmp_path: Path) -> None:
+    report = _suite(tmp_path, with_dbt=True)
+
+    _assert_figures(report)
+    assert report["sums"]["equal"]
+    for build in ("backfill", "incremental"):
+        assert report["dbt"][build]["ok"], report["dbt"][build]
+        assert report["dbt"][build]["wall_seconds"] > 0
