@@ -6,12 +6,15 @@ with environment variables such as `SOURCES__ATLAS_BILLING__API_KEY`.
 
 Daily tables are incremental on the last closed day (`closed_through` in each resource's state):
 every run reads again from `lookback_days` before the last closed day through the server's today,
-and replaces each day it read whole.
+and replaces each day it read whole: the load deletes the days it read, named as constants
+(`replace_days`), then inserts what it read. Constants let a warehouse that partitions by day
+(BigQuery) touch only those days' partitions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import dlt
 import pyarrow as pa
@@ -23,6 +26,7 @@ from sources.atlas_billing.client import AtlasBillingClient
 from sources.atlas_billing.errors import ConfigurationError
 from sources.atlas_billing.helpers import (
     BillingReader,
+    DayRange,
     LoadProgress,
     ReadSettings,
     filter_batches,
@@ -165,7 +169,6 @@ def atlas_billing_source(
 @dlt.resource(
     write_disposition=_DELETE_INSERT,
     primary_key="row_key",
-    merge_key="date",
     columns={**_DAY_ROW_COLUMNS, **mapping.money_columns(["amount_usd"])},
 )
 def model_costs(reader: BillingReader) -> Iterator[pa.Table]:
@@ -180,7 +183,6 @@ def model_costs(reader: BillingReader) -> Iterator[pa.Table]:
 @dlt.resource(
     write_disposition=_DELETE_INSERT,
     primary_key="row_key",
-    merge_key="date",
     columns={
         **_DAY_ROW_COLUMNS,
         **mapping.count_columns(mapping.USAGE_COUNT_FIELDS),
@@ -198,8 +200,42 @@ def model_usage(reader: BillingReader) -> Iterator[pa.Table]:
 def _daily_rows(reader: BillingReader, name: str, endpoint: str, kind: str) -> Iterator[pa.Table]:
     state = dlt.current.resource_state()
     cuts = reader.plan(name, state.get("closed_through"))
-    yield from reader.grouped_tables(name, endpoint, kind, cuts)
+    yield from _replacing_days(reader.grouped_tables(name, endpoint, kind, cuts), cuts)
     state["closed_through"] = reader.closed_through(name, cuts, state.get("closed_through"))
+
+
+def replace_days(days: DayRange) -> TWriteDispositionConfig:
+    """The merge that replaces `days` whole: delete them, then insert the rows read for them.
+
+    The days are constants on the `date` column, so a warehouse partitioned by day reads and
+    rewrites only their partitions. (A `merge_key="date"` would match the stored rows against the
+    new ones in a subquery, which BigQuery cannot prune: every run would scan the whole table.)
+    Rows that vanished from a re-read day go with it, whether or not other rows came back.
+    """
+    return {
+        "disposition": "merge",
+        "strategy": "delete-insert",
+        "destination_scope": (
+            f"date >= DATE '{days.start.isoformat()}' AND date < DATE '{days.end.isoformat()}'"
+        ),
+    }
+
+
+def _replacing_days(tables: Iterable[pa.Table], cuts: Sequence[DayRange]) -> Iterator[Any]:
+    """The tables read for `cuts`, the first carrying the hint that replaces those days.
+
+    The days are known only once the resource runs, so the hint travels with the data. Each
+    window yields a table even when its days are empty (day-marker rows, or a zero total), so a
+    load that read days always deletes them.
+    """
+    if not cuts:
+        yield from tables
+        return
+    hints = dlt.mark.make_hints(
+        write_disposition=replace_days(DayRange(cuts[0].start, cuts[-1].end))
+    )
+    for index, table in enumerate(tables):
+        yield dlt.mark.with_hints(table, hints) if index == 0 else table
 
 
 @dlt.resource(
@@ -215,7 +251,7 @@ def daily_cost_totals(reader: BillingReader) -> Iterator[pa.Table]:
     """
     state = dlt.current.resource_state()
     cuts = reader.plan("daily_cost_totals", state.get("closed_through"))
-    yield from reader.daily_totals("daily_cost_totals", cuts)
+    yield from _replacing_days(reader.daily_totals("daily_cost_totals", cuts), cuts)
     state["closed_through"] = reader.closed_through(
         "daily_cost_totals", cuts, state.get("closed_through")
     )

@@ -241,13 +241,14 @@ def read_concurrently(jobs: Sequence[Callable[[], Iterator[T]]], max_in_flight: 
                     return
         except BaseException as exc:  # handed to the consumer, which raises it
             put(_Failure(exc))
+        finally:
+            put(_DONE)
 
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="atlas-billing")
     try:
-        futures = [executor.submit(run, job) for job in jobs]
-        remaining = len(futures)
-        for future in futures:
-            future.add_done_callback(lambda _: put(_DONE))
+        for job in jobs:
+            executor.submit(run, job)
+        remaining = len(jobs)
         while remaining:
             item = items.get()
             if item is _DONE:

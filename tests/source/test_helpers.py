@@ -1,0 +1,148 @@
+"""Which days a run reads, how they are cut into requests the API accepts, and the concurrent
+reader that keeps memory flat."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+
+from sources.atlas_billing.helpers import (
+    DayRange,
+    days_to_read,
+    filter_batches,
+    read_concurrently,
+    windows,
+)
+
+TODAY = date(2026, 5, 10)
+
+
+def read(**overrides: object) -> tuple[DayRange | None, bool]:
+    options: dict = {
+        "closed_through": None,
+        "start_date": date(2025, 1, 1),
+        "end_date": None,
+        "lookback_days": 3,
+        "server_today": TODAY,
+    }
+    options.update(overrides)
+    return days_to_read(**options)
+
+
+def test_the_first_run_reads_from_the_start_through_the_servers_today() -> None:
+    assert read() == (DayRange(date(2025, 1, 1), TODAY + timedelta(1)), False)
+
+
+def test_later_runs_read_from_lookback_days_before_the_last_closed_day() -> None:
+    days, more = read(closed_through=TODAY - timedelta(1))
+
+    assert days == DayRange(TODAY - timedelta(4), TODAY + timedelta(1)) and not more
+
+
+def test_without_the_lookback_a_run_goes_on_after_the_last_closed_day() -> None:
+    days, _ = read(closed_through=date(2025, 6, 30), lookback_days=None)
+
+    assert days is not None and days.start == date(2025, 7, 1)
+
+
+def test_the_lookback_never_reaches_before_the_start_date() -> None:
+    days, _ = read(closed_through=date(2025, 1, 2))
+
+    assert days is not None and days.start == date(2025, 1, 1)
+
+
+def test_an_end_date_stops_the_range_and_nothing_is_left_once_it_is_reached() -> None:
+    days, _ = read(end_date=date(2025, 3, 1))
+    assert days == DayRange(date(2025, 1, 1), date(2025, 3, 1))
+
+    assert read(
+        end_date=date(2025, 3, 1), closed_through=date(2025, 2, 28), lookback_days=None
+    ) == (
+        None,
+        False,
+    )
+
+
+def test_max_days_cuts_a_backfill_into_chunks() -> None:
+    days, more = read(max_days=100)
+
+    assert days == DayRange(date(2025, 1, 1), date(2025, 4, 11)) and more
+
+
+def test_windows_are_at_most_180_days_and_cover_the_range_exactly() -> None:
+    days = DayRange(date(2024, 1, 1), date(2026, 5, 11))
+
+    cuts = windows(days, 180)
+
+    assert all(1 <= cut.days <= 180 for cut in cuts)
+    assert cuts[0].start == days.start and cuts[-1].end == days.end
+    assert all(a.end == b.start for a, b in itertools.pairwise(cuts))
+    assert windows(days, 1000) == cuts  # never more than the API takes
+
+
+def test_long_id_filters_are_batched_and_every_combination_requested_once() -> None:
+    models = [f"m{n}" for n in range(150)]
+    keys = [f"ak_{n}" for n in range(250)]
+
+    batches = filter_batches(model_ids=models, api_key_ids=keys, model_types=None)
+
+    assert len(batches) == 2 * 3
+    seen = [
+        (m, k)
+        for b in batches
+        for m in (v for n, v in b if n == "model_ids[]")
+        for k in (v for n, v in b if n == "api_key_ids[]")
+    ]
+    assert len(seen) == len(set(seen)) == 150 * 250
+    assert all(sum(n == "model_ids[]" for n, _ in b) <= 100 for b in batches)
+    assert all(sum(n == "api_key_ids[]" for n, _ in b) <= 100 for b in batches)
+
+
+def test_more_than_three_model_types_are_split_and_no_filter_is_one_request() -> None:
+    batches = filter_batches(
+        model_ids=None, api_key_ids=None, model_types=["text", "image", "video", "audio"]
+    )
+    assert [len(b) for b in batches] == [3, 1]
+    assert filter_batches(model_ids=None, api_key_ids=None, model_types=None) == [[]]
+
+
+def test_concurrent_reading_yields_everything_and_holds_few_items_at_once() -> None:
+    produced = threading.Semaphore(0)
+    in_hand = {"max": 0, "now": 0}
+    lock = threading.Lock()
+
+    def job(n: int) -> Iterator[int]:
+        for i in range(50):
+            with lock:
+                in_hand["now"] += 1
+                in_hand["max"] = max(in_hand["max"], in_hand["now"])
+            produced.release()
+            yield n * 100 + i
+
+    items = []
+    for item in read_concurrently([lambda n=n: job(n) for n in range(6)], max_in_flight=3):
+        with lock:
+            in_hand["now"] -= 1
+        time.sleep(0.0005)  # a slow consumer
+        items.append(item)
+
+    assert sorted(items) == sorted(n * 100 + i for n in range(6) for i in range(50))
+    # a bounded queue: the producers wait for the consumer instead of piling pages up
+    assert in_hand["max"] <= 2 * 3 + 3 + 1
+
+
+def test_the_first_error_of_a_job_is_raised_to_the_consumer() -> None:
+    def broken() -> Iterator[int]:
+        yield 1
+        raise ValueError("page 2 broke")
+
+    def fine() -> Iterator[int]:
+        yield from range(3)
+
+    with pytest.raises(ValueError, match="page 2 broke"):
+        list(read_concurrently([fine, broken, fine], max_in_flight=3))

@@ -1,0 +1,217 @@
+"""Field mapping: money is exact, every contract field lands in its column, unknown fields are
+kept, and a shape the contract rules out stops with the endpoint, field and request_id."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from fake_api import bucket, money, page
+
+from sources.atlas_billing import mapping
+from sources.atlas_billing.client import ApiResponse
+from sources.atlas_billing.errors import ContractViolation
+
+DAY = date(2026, 5, 1)
+
+
+def response(body: dict[str, Any], endpoint: str = "/model-costs") -> ApiResponse:
+    return ApiResponse(
+        endpoint=endpoint,
+        body=body,
+        request_id=body.get("request_id"),
+        server_time=datetime(2026, 5, 10, 15, 30, tzinfo=UTC),
+    )
+
+
+def table(
+    results: list[dict[str, Any]], kind: str = "costs", grain: str = "model,api_key"
+) -> pa.Table:
+    r = response(
+        page([bucket(DAY, results)]), "/model-costs" if kind == "costs" else "/model-usage"
+    )
+    return mapping.results_table(r, mapping.parse_buckets(r), kind, grain)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0.000001", Decimal("0.000001")),
+        ("123456789012.345678", Decimal("123456789012.345678")),
+        ("-1.500000", Decimal("-1.5")),
+        ("0.000000", Decimal(0)),
+    ],
+)
+def test_money_is_parsed_exactly(value: str, expected: Decimal) -> None:
+    amount, currency = mapping.parse_money(money(value), "amount", response(page([])))
+
+    assert amount == expected and currency == "usd"
+    stored = pa.array([amount], type=mapping.MONEY).to_pylist()[0]
+    assert stored == expected  # DECIMAL(38,9) holds it without rounding
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"value": "1.5", "currency": "usd"},
+        {"value": "1.5000000", "currency": "usd"},
+        {"value": 1.5, "currency": "usd"},
+        {"value": "1,500000", "currency": "usd"},
+        {"value": "1.500000"},
+        "1.500000",
+        None,
+    ],
+    ids=["one_decimal", "seven_decimals", "float", "comma", "no_currency", "bare_string", "null"],
+)
+def test_anything_but_six_decimal_money_is_refused(value: Any) -> None:
+    results = [{"model": "m", "api_key_id": "ak_1", "amount": value}]
+
+    with pytest.raises(ContractViolation) as raised:
+        table(results)
+
+    assert raised.value.endpoint == "/model-costs" and raised.value.request_id == "req_fake"
+    assert raised.value.param is not None
+    assert raised.value.param.startswith("data[0].results[0].amount")
+
+
+@pytest.mark.parametrize(
+    ("result", "field"),
+    [
+        ({"model": 7, "api_key_id": "ak_1", "amount": money("1.000000")}, "model"),
+        ({"model": "m", "api_key_id": ["ak_1"], "amount": money("1.000000")}, "api_key_id"),
+        ({"model": "m", "amount": money("1.000000")}, "api_key_id"),
+    ],
+    ids=["model_not_text", "key_not_text", "grouped_key_missing"],
+)
+def test_a_key_field_of_the_wrong_type_or_missing_is_refused(
+    result: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ContractViolation) as raised:
+        table([result])
+
+    assert raised.value.param == f"data[0].results[0].{field}"
+    assert "request_id=req_fake" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"object": "list", "request_id": "req_fake"}, "data"),
+        (
+            {"data": [{**bucket(DAY, []), "results": None}], "request_id": "req_fake"},
+            "data[0].results",
+        ),
+        (
+            {
+                "data": [{k: v for k, v in bucket(DAY, []).items() if k != "results"}],
+                "request_id": "req_fake",
+            },
+            "data[0].results",
+        ),
+        (
+            {"data": [{**bucket(DAY, []), "date": "05/01/2026"}], "request_id": "req_fake"},
+            "data[0].date",
+        ),
+        (
+            {"data": [{**bucket(DAY, []), "partial": "no"}], "request_id": "req_fake"},
+            "data[0].partial",
+        ),
+    ],
+    ids=["no_data", "results_null", "results_missing", "date_format", "partial_not_bool"],
+)
+def test_a_broken_bucket_is_refused(body: dict[str, Any], field: str) -> None:
+    with pytest.raises(ContractViolation) as raised:
+        mapping.parse_buckets(response(body))
+
+    assert raised.value.param == field and raised.value.request_id == "req_fake"
+
+
+def test_results_become_rows_with_a_key_that_is_never_null() -> None:
+    rows = table(
+        [
+            {"model": "lumen/instruct-1", "api_key_id": "ak_1", "amount": money("0.240000")},
+            {"model": "lumen/instruct-1", "api_key_id": None, "amount": money("0.010000")},
+        ]
+    ).to_pylist()
+
+    assert [r["row_key"] for r in rows] == [
+        "2026-05-01|model,api_key|model=lumen/instruct-1|api_key=ak_1",
+        "2026-05-01|model,api_key|model=lumen/instruct-1|api_key=<null>",
+    ]
+    assert rows[1]["api_key_id"] is None
+    assert rows[0]["amount_usd"] == Decimal("0.24") and rows[0]["currency"] == "usd"
+    assert rows[0]["date"] == DAY and rows[0]["partial"] is False and rows[0]["scope"] == "account"
+    assert rows[0]["covered_until"] == datetime(2026, 5, 2, tzinfo=UTC)
+
+
+def test_usage_counts_always_exist_and_unknown_fields_are_kept() -> None:
+    result = table(
+        [
+            {
+                "model": "m",
+                "api_key_id": "ak_1",
+                "requests": 3,
+                "input_tokens": 10,
+                "output_tokens": 5,
+                "cached_tokens": 4,
+                "routing": {"region": "eu"},
+            },
+            {"model": "n", "api_key_id": "ak_1", "requests": 1, "audio_seconds": 12},
+        ],
+        kind="usage",
+    )
+
+    for name in mapping.USAGE_COUNT_FIELDS:
+        assert result.schema.field(name).type == pa.int64()
+    rows = result.to_pylist()
+    assert rows[0]["images"] is None and rows[1]["input_tokens"] is None
+    assert [r["cached_tokens"] for r in rows] == [4, None]
+    assert [r["audio_seconds"] for r in rows] == [None, 12]
+    assert rows[0]["routing"] == '{"region": "eu"}'
+
+
+def test_a_count_that_is_not_an_integer_is_refused() -> None:
+    with pytest.raises(ContractViolation) as raised:
+        table([{"model": "m", "api_key_id": "ak_1", "requests": "3"}], kind="usage")
+
+    assert raised.value.param == "data[0].results[0].requests"
+    assert raised.value.endpoint == "/model-usage"
+
+
+def test_a_balance_with_omitted_fields_loads_them_as_null() -> None:
+    body = {
+        "object": "balance",
+        "scope": "account",
+        "available": money("12.500000"),
+        "credit_grant": None,
+        "request_id": "req_bal",
+    }
+
+    row = mapping.balance_table(
+        response(body, "/balance"),
+        costs_scope="account",
+        partial_day=DAY,
+        partial_day_cost=Decimal("1.000000"),
+        partial_day_covered_until=None,
+    ).to_pylist()[0]
+
+    assert row["available_usd"] == Decimal("12.5") and row["cash_usd"] is None
+    assert row["credit_grant_status"] is None and row["credit_grant_granted_usd"] is None
+    assert row["snapshot_at"] == datetime(2026, 5, 10, 15, 30, tzinfo=UTC)
+    assert row["request_id"] == "req_bal" and row["currency"] == "usd"
+
+
+def test_day_markers_carry_only_the_day() -> None:
+    markers = mapping.day_markers_table([DAY], "costs").to_pylist()
+
+    assert markers == [
+        {
+            **{name: None for name in mapping.COSTS_SCHEMA.names},
+            "date": DAY,
+            "row_key": "2026-05-01|_clears_day",
+            "_clears_day": True,
+        }
+    ]

@@ -1,0 +1,125 @@
+"""The dlt source on its own, as any dlt user would run it: configured from the environment,
+incremental per resource, and stopping without committing anything on a response it cannot trust."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import dlt
+import pytest
+from dlt.pipeline.exceptions import PipelineStepFailed
+from fake_api import Reply, Request, bucket, money, page, serve
+
+from simulator import AccountConfig, Simulator
+from sources.atlas_billing import atlas_billing_source
+from sources.atlas_billing.errors import ContractViolation
+
+NOW = datetime(2026, 5, 10, 15, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path) -> Iterator[dlt.Pipeline]:
+    yield dlt.pipeline(
+        pipeline_name="atlas_billing_source_test",
+        destination=dlt.destinations.duckdb(credentials=str(tmp_path / "source.duckdb")),
+        dataset_name="atlas_billing",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+
+
+def test_the_source_is_configured_from_the_environment_and_keeps_the_key_out_of_the_trace(
+    pipeline: dlt.Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = Simulator(
+        AccountConfig(seed=3, n_keys=2, n_models=3, first_day=date(2026, 4, 1)), now=NOW
+    )
+    with sim.serve() as server:
+        for name, value in {
+            "API_KEY": sim.keys.admin,
+            "BASE_URL": server.base_url,
+            "START_DATE": "2026-04-01",
+            "GRAIN": "model",
+            "PAGE_SIZE": "9",
+        }.items():
+            monkeypatch.setenv(f"SOURCES__ATLAS_BILLING__{name}", value)
+        pipeline.run(atlas_billing_source())
+
+    with pipeline.sql_client() as sql:
+        rows = sql.execute_sql("select date, model, amount_usd from model_costs")
+    expected = sim.ledger.model_costs(
+        date(2026, 4, 1), NOW.date() + timedelta(1), group_by=("model",)
+    )
+    assert {(d, m): a for d, m, a in rows} == {
+        (r["date"], r["model"]): r["amount_usd"] for r in expected
+    }
+    assert all(
+        ("limit", "9") in r.query
+        for r in sim.requests
+        if r.path.endswith("model-costs") and ("group_by[]", "model") in r.query
+    )
+    resolved = {v.key: v for v in pipeline.last_trace.resolved_config_values}
+    assert resolved["api_key"].is_secret_hint and resolved["api_key"].value is None
+    assert sim.keys.admin not in repr(pipeline.last_trace.asdict())
+
+
+def test_each_resource_keeps_its_last_closed_day_in_its_own_state(
+    pipeline: dlt.Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = Simulator(
+        AccountConfig(seed=3, n_keys=2, n_models=3, first_day=date(2026, 4, 1)), now=NOW
+    )
+    monkeypatch.setenv("SOURCES__ATLAS_BILLING__API_KEY", sim.keys.admin)
+    with sim.serve() as server:
+        source = atlas_billing_source(base_url=server.base_url, start_date="2026-04-01")
+        pipeline.run(source.with_resources("model_costs", "daily_cost_totals"))
+
+    resources = pipeline.state["sources"]["atlas_billing"]["resources"]
+    assert resources["model_costs"] == {"closed_through": "2026-05-09"}
+    assert resources["daily_cost_totals"] == {"closed_through": "2026-05-09"}
+    assert "model_usage" not in resources
+
+
+@pytest.mark.parametrize(
+    ("result", "field"),
+    [
+        (
+            {"model": "m", "api_key_id": "ak_1", "amount": {"value": "0.24", "currency": "usd"}},
+            "data[0].results[0].amount.value",
+        ),
+        (
+            {"model": "m", "api_key_id": 17, "amount": money("0.240000")},
+            "data[0].results[0].api_key_id",
+        ),
+        (None, "data[0].results"),
+    ],
+    ids=["amount_not_six_decimals", "key_of_wrong_type", "results_missing"],
+)
+def test_a_response_that_breaks_the_contract_stops_the_load_and_commits_nothing(
+    pipeline: dlt.Pipeline, monkeypatch: pytest.MonkeyPatch, result: dict | None, field: str
+) -> None:
+    day = date(2026, 5, 9)
+
+    def route(request: Request) -> Reply:
+        broken = bucket(day, [result] if result else [])
+        if result is None:
+            del broken["results"]
+        if ("group_by[]", "model") in request.query:
+            return Reply(body=page([broken], request_id="req_broken"))
+        return Reply(body=page([bucket(day, [])]))
+
+    monkeypatch.setenv("SOURCES__ATLAS_BILLING__API_KEY", "apikey-test")
+    with serve(route) as api, pytest.raises(PipelineStepFailed) as raised:
+        source = atlas_billing_source(
+            base_url=api.base_url, start_date="2026-05-09", end_date="2026-05-10"
+        )
+        pipeline.run(source.with_resources("model_costs"))
+
+    cause: BaseException | None = raised.value
+    while cause is not None and not isinstance(cause, ContractViolation):
+        cause = cause.__cause__ or cause.__context__
+    assert isinstance(cause, ContractViolation)
+    assert cause.endpoint == "/model-costs" and cause.param == field
+    assert cause.request_id == "req_broken"
+    assert "closed_through" not in str(pipeline.state)
