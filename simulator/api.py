@@ -27,6 +27,7 @@ import orjson
 
 from simulator.account import COUNT_FIELDS, MODEL_TYPES
 from simulator.days import day_start, days_between, hours_into
+from simulator.faults import SHAPE_FAULTS, corrupt_body
 from simulator.money import usd_string
 from simulator.query import (
     FIELDS_BY_TYPE_MASK,
@@ -147,7 +148,11 @@ class BillingApi:
         response = self._fault_response(fault, decision.retry_after_s, request_id)
         if response is None:
             try:
-                payload = self._handle(scope["method"], endpoint, query_items, credential)
+                payload = self._handle(
+                    scope["method"], endpoint, query_items, credential, fault == "cursor_loop"
+                )
+                if fault in SHAPE_FAULTS:
+                    payload = corrupt_body(fault, endpoint, payload)
                 payload["request_id"] = request_id
                 response = Response(200, orjson.dumps(payload))
             except ApiError as error:
@@ -215,7 +220,12 @@ class BillingApi:
     # ---- routing and auth ------------------------------------------------------------------
 
     def _handle(
-        self, method: str, endpoint: str, items: list[tuple[str, str]], credential: str | None
+        self,
+        method: str,
+        endpoint: str,
+        items: list[tuple[str, str]],
+        credential: str | None,
+        cursor_loop: bool = False,
     ) -> dict[str, Any]:
         if endpoint not in ("balance", "model-usage", "model-costs"):
             raise ApiError(404, "invalid_request_error", "not_found", "No such endpoint.")
@@ -245,7 +255,7 @@ class BillingApi:
                 )
             return self._balance()
         request = self._validate(items, user)
-        return self._list(endpoint, request, user)
+        return self._list(endpoint, request, user, cursor_loop)
 
     # ---- /balance --------------------------------------------------------------------------
 
@@ -411,7 +421,11 @@ class BillingApi:
 
     # ---- /model-usage and /model-costs ------------------------------------------------------
 
-    def _list(self, endpoint: str, request: ListRequest, user: str) -> dict[str, Any]:
+    def _list(
+        self, endpoint: str, request: ListRequest, user: str, cursor_loop: bool = False
+    ) -> dict[str, Any]:
+        """One page of a list query; `cursor_loop` (a fault) points next_page back at the cursor
+        just followed, or at this first page again."""
         binding = self._binding(endpoint, request, user)
         if request.page is not None:
             cursor = self._decode_cursor(request.page, binding)
@@ -445,6 +459,11 @@ class BillingApi:
         next_page = (
             self._encode_cursor(Cursor(day_index, offset, as_of), binding) if has_more else None
         )
+        if cursor_loop:
+            has_more = True
+            next_page = request.page or self._encode_cursor(
+                Cursor(cursor.day_offset, cursor.row_offset, as_of), binding
+            )
         return {
             "object": "list",
             "scope": request.query.scope,

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 # Every fault the simulator can inject, in the order rates are drawn.
 FAULT_KINDS: tuple[str, ...] = (
@@ -26,7 +27,15 @@ FAULT_KINDS: tuple[str, ...] = (
     "slow",  # the response comes after `slow_s` seconds (past a client's timeout)
     "truncated",  # 200 with the JSON body cut short (Content-Length matches what is sent)
     "malformed",  # 200 with a body that is not valid JSON
+    # 200 with valid JSON in a shape the contract rules out (see `corrupt_body`):
+    "missing_field",  # a required field left out
+    "wrong_type",  # a field of the wrong JSON type
+    "money_decimals",  # money with two decimals instead of six
+    "no_cursor",  # has_more: true with next_page null
+    "cursor_loop",  # next_page hands back the cursor just followed (or the first page's)
 )
+SHAPE_FAULTS = frozenset({"missing_field", "wrong_type", "money_decimals", "no_cursor"})
+"""The faults `corrupt_body` applies; `cursor_loop` needs the API's cursors and lives there."""
 
 ENDPOINTS: tuple[str, ...] = ("balance", "model-usage", "model-costs")
 
@@ -125,3 +134,42 @@ class FaultInjector:
             return None
         self._buckets[credential] = (tokens, now)
         return max(1, math.ceil((1.0 - tokens) / rate))
+
+
+def corrupt_body(kind: str, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+    """`body` of a 200 answer broken the way `kind` names (one of SHAPE_FAULTS), in place.
+
+    Lists: `missing_field` drops the first bucket's `date` (or `data`, when there is no bucket),
+    `wrong_type` makes the first bucket's `partial` a string (or `data` one), `money_decimals`
+    cuts the first cost amount to two decimals, `no_cursor` claims more pages without a cursor.
+    /balance: `available` loses its value, becomes a string, or has two decimals.
+    Usage lists carry no money and /balance no cursor: those pairs are left as they are.
+    """
+    if endpoint == "balance":
+        available = body.get("available") or {}
+        if kind == "missing_field":
+            available.pop("value", None)
+        elif kind == "wrong_type":
+            body["available"] = available.get("value")
+        elif kind == "money_decimals" and "value" in available:
+            available["value"] = available["value"][:-4]
+        return body
+    buckets = body.get("data") or []
+    if kind == "missing_field":
+        if buckets:
+            del buckets[0]["date"]
+        else:
+            del body["data"]
+    elif kind == "wrong_type":
+        if buckets:
+            buckets[0]["partial"] = str(buckets[0]["partial"]).lower()
+        else:
+            body["data"] = "[]"
+    elif kind == "money_decimals":
+        amounts = [r["amount"] for b in buckets for r in b["results"] if "amount" in r]
+        if amounts:
+            amounts[0]["value"] = amounts[0]["value"][:-4]
+    elif kind == "no_cursor":
+        body["has_more"] = True
+        body["next_page"] = None
+    return body

@@ -45,6 +45,7 @@ _DAY_ROW_COLUMNS: TTableSchemaColumns = {
 def atlas_billing_source(
     api_key: str = dlt.secrets.value,
     base_url: str = settings.DEFAULT_BASE_URL,
+    allow_insecure_base_url: bool = False,
     start_date: str | None = None,
     end_date: str | None = None,
     scope: str = settings.DEFAULT_SCOPE,
@@ -69,7 +70,9 @@ def atlas_billing_source(
     Args:
         api_key: An API key secret (`apikey-...`); scope=account needs account-level model
             billing read permission, the balance needs account balance read permission.
-        base_url: The API's base URL, ending in `/public/v1`.
+        base_url: The API's base URL, ending in `/public/v1`. HTTPS, or plain HTTP on loopback.
+        allow_insecure_base_url: Accept a plain-HTTP base_url that is not loopback (the key then
+            crosses the network unencrypted).
         start_date: First UTC day to load (`YYYY-MM-DD`); required until a first load is done.
         end_date: Day to stop before (exclusive); default: through the server's today.
         scope: `account` (every key of the account) or `self` (the key's own usage).
@@ -135,6 +138,7 @@ def atlas_billing_source(
         max_retry_seconds=max_retry_seconds,
         max_in_flight=max_in_flight,
         stats=progress.requests,
+        allow_insecure_base_url=allow_insecure_base_url,
     )
     reader = BillingReader(
         client,

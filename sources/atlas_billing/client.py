@@ -8,7 +8,9 @@ What the fields of a response mean is `mapping.py`'s business.
 
 from __future__ import annotations
 
+import ipaddress
 import random
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -48,6 +51,68 @@ class ApiResponse:
                 request_id=self.request_id,
             )
         return self.server_time
+
+
+def check_base_url(base_url: str, *, allow_insecure: bool = False) -> str:
+    """`base_url` without a trailing slash, or a ConfigurationError saying what is wrong with it.
+
+    Every request carries the API key, so it goes over HTTPS. Plain HTTP is accepted for a
+    loopback address (127.0.0.0/8, ::1, localhost: a local simulator or tunnel) and elsewhere
+    only when the user allows it explicitly.
+    """
+    example = f"e.g. {settings.DEFAULT_BASE_URL}"
+    parts = urlsplit(base_url)
+    if parts.username is not None or parts.password is not None:
+        # not echoed: whatever sits before the @ may be a secret
+        raise ConfigurationError(
+            "base_url must not carry a user name or password; remove the 'user:password@' part"
+            " (the API key goes in api_key)"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"base_url must be an https:// URL with a host ({example}), got {base_url!r}"
+        )
+    try:
+        parts.port  # noqa: B018 -- raises on a port that is not a number
+    except ValueError:
+        raise ConfigurationError(f"base_url has an invalid port, got {base_url!r}") from None
+    if parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"base_url must not have a query or fragment ({example}), got {base_url!r}"
+        )
+    if parts.scheme == "http" and not allow_insecure and not is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"base_url {base_url!r} is not HTTPS, so the API key would cross the network"
+            " unencrypted; use https://, or if you must, set allow_insecure_base_url = true"
+            " under [sources.atlas_billing] (SOURCES__ATLAS_BILLING__ALLOW_INSECURE_BASE_URL)"
+        )
+    return base_url.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine by itself: localhost, 127.0.0.0/8 or ::1.
+
+    Names are not resolved: a DNS answer could change, a literal cannot.
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_key(api_key: str) -> None:
+    """A ConfigurationError if the key holds characters no key has; the key is never echoed."""
+    if not _API_KEY_TEXT.fullmatch(api_key):
+        raise ConfigurationError(
+            "api_key contains spaces, line breaks or non-ASCII characters; copy the key again"
+            " exactly (a trailing newline from a file is a common cause)"
+        )
+
+
+_API_KEY_TEXT = re.compile(r"[\x21-\x7e]+")
+"""Visible ASCII without spaces: what an HTTP header can carry and an API key is made of."""
 
 
 class RequestStats:
@@ -155,10 +220,15 @@ class AtlasBillingClient:
         max_retry_seconds: float = settings.DEFAULT_MAX_RETRY_SECONDS,
         max_in_flight: int = settings.DEFAULT_MAX_IN_FLIGHT,
         stats: RequestStats | None = None,
+        allow_insecure_base_url: bool = False,
     ) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(f"base_url must be an http(s) URL, got {base_url!r}")
-        self.base_url = base_url.rstrip("/")
+        check_api_key(api_key)
+        if request_timeout_seconds <= 0:
+            raise ConfigurationError(
+                f"request_timeout_seconds must be more than 0, got {request_timeout_seconds}"
+            )
+        self.base_url = check_base_url(base_url, allow_insecure=allow_insecure_base_url)
+        self._api_key = api_key
         self.max_attempts = max(1, max_attempts)
         self.max_retry_seconds = max_retry_seconds
         self.stats = stats or RequestStats()
@@ -195,8 +265,9 @@ class AtlasBillingClient:
             if isinstance(outcome, ApiResponse):
                 return outcome
             spent = time.monotonic() - started
-            if isinstance(outcome.failure, ContractViolation):
-                # a body cut short in transit looks like this: ask again, but only a little
+            if outcome.reason == "not_json":
+                # a web page where JSON should be (a proxy, a wrong base_url) rarely goes away
+                # by itself: ask again, but only a little
                 bad_bodies += 1
                 if bad_bodies >= settings.MAX_ATTEMPTS_ON_BAD_BODY:
                     raise outcome.failure
@@ -228,19 +299,29 @@ class AtlasBillingClient:
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             raise ConfigurationError(f"base_url {self.base_url!r} is not usable: {exc}") from None
         except (httpx.TimeoutException, httpx.TransportError) as exc:
+            failure = AtlasApiError(self._transport_problem(exc), endpoint=endpoint)
             reason = "timeout" if isinstance(exc, httpx.TimeoutException) else "connection"
-            failure = AtlasApiError(
-                f"request failed ({type(exc).__name__}: {exc})", endpoint=endpoint
-            )
             return _Retry(failure, reason, _backoff_seconds(attempt))
         self.last_server_time = _server_time(response) or self.last_server_time
         status = response.status_code
+        if 300 <= status < 400:
+            # never followed: the key goes to the configured base_url and nowhere else
+            raise AtlasApiError(
+                f"the API answered with a redirect to {response.headers.get('location')!r},"
+                f" which is not followed (requests go only to base_url {self.base_url});"
+                " if the API has moved, set base_url to its new address",
+                status=status,
+                request_id=response.headers.get("x-request-id"),
+                endpoint=endpoint,
+            )
         if status < 400:
             self._throttle.succeeded()
             try:
                 return _decode(endpoint, response)
             except ContractViolation as exc:
-                return _Retry(exc, "bad_body", _backoff_seconds(attempt))
+                # JSON cut short or garbled in transit is retried like a dropped connection
+                reason = "bad_body" if _is_json(response) else "not_json"
+                return _Retry(exc, reason, _backoff_seconds(attempt))
         failure = _api_error(endpoint, params, response)
         if status not in settings.RETRY_STATUSES:
             raise failure
@@ -250,6 +331,22 @@ class AtlasBillingClient:
         delay = _backoff_seconds(attempt) if retry_after is None else retry_after
         # a little jitter so that paused threads do not come back in lockstep
         return _Retry(failure, "rate_limited", delay + random.uniform(0, 0.25), started_at)
+
+    def _transport_problem(self, exc: httpx.HTTPError) -> str:
+        """What went wrong on the way to the API, and what to do about it, in one line."""
+        # httpx may quote what it sent (a header, say); the key must not leave with it
+        detail = f"{type(exc).__name__}: {exc}".replace(self._api_key, "apikey-***")
+        if isinstance(exc, httpx.TimeoutException):
+            return (
+                f"the API did not answer in time ({detail}); run again later, or raise"
+                " request_timeout_seconds"
+            )
+        if isinstance(exc, httpx.ConnectError):
+            return (
+                f"cannot reach the API at {self.base_url} ({detail}); check base_url and the"
+                " network"
+            )
+        return f"the connection to the API broke ({detail}); run again later"
 
     def pages(self, endpoint: str, params: QueryParams) -> Iterator[ApiResponse]:
         """Every page of a cursor-paginated list, passing `next_page` back unchanged.
@@ -303,8 +400,13 @@ def _decode(endpoint: str, response: httpx.Response) -> ApiResponse:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:
         content_type = response.headers.get("content-type", "unknown content type")
+        hint = (
+            ": base_url may point at a web page or a proxy instead of the API"
+            if "html" in content_type
+            else ""
+        )
         raise ContractViolation(
-            f"response body is not JSON ({content_type})",
+            f"response body is not JSON ({content_type}){hint}",
             endpoint=endpoint,
             status=response.status_code,
             request_id=header_request_id,
@@ -323,6 +425,10 @@ def _decode(endpoint: str, response: httpx.Response) -> ApiResponse:
         request_id=request_id if isinstance(request_id, str) else header_request_id,
         server_time=_server_time(response),
     )
+
+
+def _is_json(response: httpx.Response) -> bool:
+    return "json" in response.headers.get("content-type", "")
 
 
 def _server_time(response: httpx.Response) -> datetime | None:
@@ -382,7 +488,13 @@ def _api_error(endpoint: str, params: QueryParams, response: httpx.Response) -> 
             request_id = body["request_id"]
     status = response.status_code
     api_message = error.get("message") or response.reason_phrase or f"HTTP {status}"
-    if status == 401:
+    if not isinstance(body, dict) and "html" in response.headers.get("content-type", ""):
+        message = (
+            f"a proxy or gateway answered HTTP {status} with an HTML page instead of the API's"
+            " JSON; check base_url (the API's, ending in /public/v1) and any proxy in between,"
+            " or run again later"
+        )
+    elif status == 401:
         message = (
             f"the API rejected the API key ({api_message}); set a valid key in"
             " SOURCES__ATLAS_BILLING__API_KEY or api_key under [sources.atlas_billing] in"
@@ -401,10 +513,15 @@ def _api_error(endpoint: str, params: QueryParams, response: httpx.Response) -> 
         )
     elif status == 403:
         message = f"the API key lacks a permission ({api_message})"
+    elif status == 404:
+        message = (
+            f"the API has no such endpoint ({api_message}); check base_url, which should end"
+            " in /public/v1"
+        )
     elif status == 429:
-        message = f"rate limited ({api_message})"
+        message = f"rate limited ({api_message}); run again later, or lower max_in_flight"
     elif status >= 500:
-        message = f"the API failed ({api_message})"
+        message = f"the API failed ({api_message}); run again later"
     else:
         message = f"the API rejected the request ({api_message})"
     return AtlasApiError(

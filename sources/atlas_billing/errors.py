@@ -58,3 +58,9 @@ class AtlasApiError(AtlasBillingError):
 
 class ContractViolation(AtlasApiError):
     """A response whose shape breaks the API contract: we stop rather than load a guess."""
+
+    def _render(self) -> str:
+        return (
+            f"{super()._render()}; the run stops rather than load a guess: run again later, and if"
+            " it persists, report the request_id to Atlas Cloud"
+        )

@@ -121,7 +121,7 @@ def filter_batches(
     """
 
     def batches(name: str, values: Sequence[str] | None, size: int) -> list[list[tuple[str, str]]]:
-        unique = list(dict.fromkeys(values or []))
+        unique = list(dict.fromkeys(_checked_filter(name.removesuffix("[]"), values)))
         if not unique:
             return [[]]
         return [[(name, v) for v in unique[i : i + size]] for i in range(0, len(unique), size)]
@@ -132,6 +132,30 @@ def filter_batches(
         batches("model_types[]", model_types, settings.MAX_MODEL_TYPES_PER_REQUEST),
     )
     return [[*a, *b, *c] for a, b, c in combined]
+
+
+def _checked_filter(name: str, values: Sequence[str] | None) -> list[str]:
+    """A filter's values, or a ConfigurationError naming the first that the API cannot take."""
+    checked = []
+    for value in values or []:
+        if isinstance(value, str) and value.startswith(settings.API_KEY_PREFIX):
+            # never echoed, and never sent: it would end up in URLs and logs
+            raise ConfigurationError(
+                f"{name} holds an API key secret; list API key public ids (ak_...) instead"
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigurationError(f"{name} must be a list of non-empty strings, got {value!r}")
+        if "," in value:
+            raise ConfigurationError(
+                f"{name} holds {value!r}: give each value as its own list item,"
+                f' e.g. {name} = ["a", "b"]'
+            )
+        if name == "api_key_ids" and not value.startswith("ak_"):
+            raise ConfigurationError(
+                f"api_key_ids takes API key public ids starting with 'ak_', got {value!r}"
+            )
+        checked.append(value)
+    return checked
 
 
 @dataclass

@@ -142,6 +142,8 @@ def parse_money(value: Any, field: str, response: ApiResponse) -> tuple[Decimal,
         raise violation(response, field, "is not a money object")
     amount = value.get("value")
     currency = value.get("currency")
+    if amount is None:
+        raise violation(response, f"{field}.value", "is missing")
     if not isinstance(amount, str) or not _MONEY_VALUE.fullmatch(amount):
         raise violation(response, f"{field}.value", f"is not six-decimal money: {amount!r}")
     if not isinstance(currency, str) or not currency:
@@ -150,6 +152,8 @@ def parse_money(value: Any, field: str, response: ApiResponse) -> tuple[Decimal,
 
 
 def _parse_date(value: Any, field: str, response: ApiResponse) -> date:
+    if value is None:
+        raise violation(response, field, "is missing")
     if isinstance(value, str):
         try:
             return date.fromisoformat(value)

@@ -13,7 +13,7 @@ import pytest
 from pipeline_support import NOW, Served, account, query
 
 from pipelines.cli import main
-from sources.atlas_billing.errors import AtlasApiError
+from sources.atlas_billing.errors import ConfigurationError
 
 TODAY = NOW.date()
 
@@ -211,14 +211,13 @@ def test_scope_self_without_balance_loads_only_the_keys_own_usage(
     assert scopes == [("self",)]
 
 
-def test_a_request_the_api_rejects_names_the_code_and_param(served: Served) -> None:
-    with pytest.raises(AtlasApiError) as raised:
+def test_a_filter_the_api_would_reject_is_refused_before_any_request(served: Served) -> None:
+    # (a 400 from the API naming its code and param: tests/source/test_client.py)
+    with pytest.raises(ConfigurationError) as raised:
         served.load(source_options={"api_key_ids": ["key-1"]})
 
-    message = str(raised.value)
-    assert "the API rejected the request" in message
-    assert "status=400" in message and "code=invalid_api_key_id" in message
-    assert "param=api_key_ids[]" in message and "request_id=req_" in message
+    assert "api_key_ids takes API key public ids starting with 'ak_'" in str(raised.value)
+    assert served.sim.requests == []
 
 
 def test_a_locked_duckdb_file_is_one_line(
