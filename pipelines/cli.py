@@ -12,6 +12,11 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from dlt.common.configuration.exceptions import (
+    ConfigurationException,
+    ConfigValueCannotBeCoercedException,
+)
+
 from sources.atlas_billing.errors import AtlasBillingError
 
 
@@ -43,9 +48,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AtlasBillingError as exc:
         print(f"atlas-billing {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except ConfigurationException as exc:
+        print(f"atlas-billing {args.command}: error: {_config_problem(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"atlas-billing {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _config_problem(exc: ConfigurationException) -> str:
+    """dlt's complaint about a config file or variable, as one line that says where to fix it."""
+    if isinstance(exc, ConfigValueCannotBeCoercedException):
+        # the value itself is not repeated: it may be a secret
+        expected = getattr(exc.hint, "__name__", str(exc.hint))
+        example = ' (a list, e.g. ["a", "b"])' if expected == "list" else ""
+        return (
+            f"the setting {exc.field_name} is not a valid {expected}{example}; fix it in"
+            " .dlt/config.toml or in its environment variable, e.g."
+            f" SOURCES__ATLAS_BILLING__{exc.field_name.upper()}"
+        )
+    detail = " ".join(str(exc).split())
+    return f"{detail}; fix the configuration (.dlt/config.toml, .dlt/secrets.toml, environment)"
 
 
 if __name__ == "__main__":

@@ -206,7 +206,12 @@ def _check_duckdb_file(path: Path, dataset_name: str) -> None:
     except duckdb.Error as exc:
         text = str(exc).strip()
         reason = text.splitlines()[0] if text else type(exc).__name__
-        raise ConfigurationError(f"cannot open DuckDB file {path}: {reason}") from None
+        fix = (
+            "another process has it open: wait for it to finish, or close it"
+            if "lock" in reason.lower()
+            else "choose a --duckdb-path where a DuckDB file can be created or opened"
+        )
+        raise ConfigurationError(f"cannot open DuckDB file {path}: {reason}; {fix}") from None
 
 
 @contextmanager

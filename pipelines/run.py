@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,13 @@ from pipelines.load import (
     DEFAULT_DAYS_PER_LOAD,
     DEFAULT_DUCKDB_PATH,
     DESTINATIONS,
+    PIPELINE_NAME,
     LoadSummary,
     load,
 )
+from pipelines.run_lock import exclusive_run
 from pipelines.transform import add_transform_arguments, transform_after_load
+from sources.atlas_billing.errors import ConfigurationError
 
 
 def register(subparsers: Any) -> None:
@@ -99,11 +103,49 @@ def load_from_args(args: argparse.Namespace) -> LoadSummary:
 
 
 def handle_run(args: argparse.Namespace) -> int:
-    """Load, print the summary, then whatever comes after a load."""
-    summary = load_from_args(args)
-    for line in summary.lines():
-        print(line, flush=True)
-    return after_load(args, summary)
+    """Load, print the summary, then whatever comes after a load; one run per warehouse at once."""
+    _check_after_load_options(args)
+    with _run_lock(args):
+        summary = load_from_args(args)
+        for line in summary.lines():
+            print(line, flush=True)
+        return after_load(args, summary)
+
+
+def _check_after_load_options(args: argparse.Namespace) -> None:
+    """Paths and what comes after the load, checked before the load changes anything."""
+    if args.credit_ledger is not None and not Path(args.credit_ledger).is_file():
+        raise ConfigurationError(
+            f"--credit-ledger {args.credit_ledger}: no such file; give the path of the purchase"
+            " ledger CSV"
+        )
+    if args.dbt_threads < 1:
+        raise ConfigurationError(f"--dbt-threads must be 1 or more, got {args.dbt_threads}")
+    if args.pipelines_dir is not None:
+        try:
+            Path(args.pipelines_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot create --pipelines-dir {args.pipelines_dir} ({exc.strerror}); choose a"
+                " folder that can be created and written"
+            ) from None
+
+
+def _run_lock(args: argparse.Namespace) -> AbstractContextManager[None]:
+    """The lock that keeps a second run off the warehouse while this one loads and builds."""
+    if args.destination != "bigquery":
+        return exclusive_run(Path(args.duckdb_path))
+    # no file to lock beside: lock the pipeline's dlt working folder instead
+    from dlt.common.pipeline import get_dlt_pipelines_dir
+
+    folder = Path(args.pipelines_dir or get_dlt_pipelines_dir())
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot create --pipelines-dir {folder} ({exc.strerror})"
+        ) from None
+    return exclusive_run(folder / PIPELINE_NAME, option="--pipelines-dir")
 
 
 def after_load(args: argparse.Namespace, summary: LoadSummary) -> int:
