@@ -292,6 +292,45 @@ class _Failure:
     error: BaseException
 
 
+def batched(tables: Iterator[pa.Table], rows: int = settings.ROWS_PER_ITEM) -> Iterator[pa.Table]:
+    """Pages gathered into tables of about `rows` rows (dlt's cost is per item, not per row).
+
+    Pages whose extra columns do not line up are promoted to one schema (missing columns null).
+    """
+    pending: list[pa.Table] = []
+    count = 0
+    for table in tables:
+        pending.append(table)
+        count += table.num_rows
+        if count >= rows:
+            yield _concat(pending)
+            pending, count = [], 0
+    if pending:
+        yield _concat(pending)
+
+
+_KNOWN_COLUMNS = set(mapping.COSTS_SCHEMA.names) | set(mapping.USAGE_SCHEMA.names)
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # an extra field typed differently on two pages: text holds both
+        widened = [
+            t.cast(
+                pa.schema(
+                    [
+                        f if f.name in _KNOWN_COLUMNS else pa.field(f.name, pa.string())
+                        for f in t.schema
+                    ]
+                )
+            )
+            for t in tables
+        ]
+        return pa.concat_tables(widened, promote_options="permissive")
+
+
 def query(*pairs: Sequence[tuple[str, str]]) -> QueryParams:
     """Concatenate parameter lists into one query."""
     return [pair for part in pairs for pair in part]
@@ -448,7 +487,9 @@ class BillingReader:
 
             return run
 
-        yield from read_concurrently([window_job(w) for w in cuts], self.read.max_in_flight)
+        yield from batched(
+            read_concurrently([window_job(w) for w in cuts], self.read.max_in_flight)
+        )
 
     def daily_totals(self, name: str, cuts: Sequence[DayRange]) -> Iterator[pa.Table]:
         """One table per window: the ungrouped cost of each day, summed over filter batches."""

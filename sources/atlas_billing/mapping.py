@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
 import pyarrow as pa
 from dlt.common.schema.typing import TTableSchemaColumns
 
@@ -251,98 +252,168 @@ def day_marker_row_key(day: date) -> str:
     return f"{day.isoformat()}|{DAY_MARKER}"
 
 
-class _Columns:
-    """Column lists for one page, growing extra columns for fields the contract does not name."""
-
-    def __init__(self, schema: pa.Schema) -> None:
-        self.schema = schema
-        self.values: dict[str, list[Any]] = {name: [] for name in schema.names}
-        self.extra: dict[str, list[Any]] = {}
-        self.rows = 0
-
-    def add_extra(self, name: str, value: Any) -> None:
-        column = name if name not in self.values else f"result_{name}"
-        if column not in self.extra:
-            self.extra[column] = [None] * self.rows
-        if isinstance(value, (dict, list)):
-            value = json.dumps(value, sort_keys=True)
-        self.extra[column].append(value)
-
-    def end_row(self) -> None:
-        self.rows += 1
-        for column in self.extra.values():
-            if len(column) < self.rows:
-                column.append(None)
-
-    def table(self) -> pa.Table:
-        arrays = [pa.array(self.values[f.name], type=f.type) for f in self.schema]
-        fields = list(self.schema)
-        for name, values in self.extra.items():
-            if all(value is None for value in values):
-                continue  # no type to give a column without values; it appears when one comes
-            try:
-                array = pa.array(values)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                array = pa.array([None if v is None else str(v) for v in values], pa.string())
-            arrays.append(array)
-            fields.append(pa.field(name, array.type))
-        return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
-
-
 def results_table(
     response: ApiResponse, buckets: Sequence[Bucket], kind: str, grain: str
 ) -> pa.Table:
     """The results of one /model-costs (`kind="costs"`) or /model-usage page as rows.
 
     Each result becomes one row keyed by `row_key`; the group keys of `grain` must be present
-    (a key not grouped on may come along, e.g. `model_type`, and is kept).
+    (a key not grouped on may come along, e.g. `model_type`, and is kept). Fields the contract
+    does not name become extra columns (objects and lists as JSON text).
     """
     schema = COSTS_SCHEMA if kind == "costs" else USAGE_SCHEMA
     known = _COST_FIELDS if kind == "costs" else _USAGE_FIELDS
-    group_keys = settings.GRAINS[grain]
+    group_fields = [GROUP_KEY_FIELDS[key] for key in settings.GRAINS[grain]]
     scope = response_scope(response)
-    columns = _Columns(schema)
-    v = columns.values
+    # a page is a few buckets of many results: work column by column, not row by row
+    results: list[dict[str, Any]] = []
     for bucket in buckets:
         for index, result in enumerate(bucket.results):
-            field = f"{bucket.field}.results[{index}]"
-            if not isinstance(result, dict):
-                raise violation(response, field, "is not an object")
-            for group_key in group_keys:
-                if GROUP_KEY_FIELDS[group_key] not in result:
-                    raise violation(
-                        response,
-                        f"{field}.{GROUP_KEY_FIELDS[group_key]}",
-                        f"is missing although grouped by {group_key}",
-                    )
-            model_type = _optional_text(result.get("model_type"), f"{field}.model_type", response)
-            model = _optional_text(result.get("model"), f"{field}.model", response)
-            api_key_id = _optional_text(result.get("api_key_id"), f"{field}.api_key_id", response)
-            by_key = {"model_type": model_type, "model": model, "api_key": api_key_id}
-            v["date"].append(bucket.date)
-            v["grain"].append(grain)
-            v["scope"].append(scope)
-            v["model_type"].append(model_type)
-            v["model"].append(model)
-            v["api_key_id"].append(api_key_id)
-            if kind == "costs":
-                amount, currency = parse_money(result.get("amount"), f"{field}.amount", response)
-                v["amount_usd"].append(amount)
-                v["currency"].append(currency)
-            else:
-                for name in USAGE_COUNT_FIELDS:
-                    v[name].append(_optional_count(result.get(name), f"{field}.{name}", response))
-            v["partial"].append(bucket.partial)
-            v["covered_until"].append(bucket.covered_until)
-            v["start_at"].append(bucket.start_at)
-            v["end_at"].append(bucket.end_at)
-            v["row_key"].append(row_key(bucket.date, grain, [(k, by_key[k]) for k in group_keys]))
-            v[DAY_MARKER].append(None)
-            for name, value in result.items():
-                if name not in known:
-                    columns.add_extra(name, value)
-            columns.end_row()
-    return columns.table()
+            if type(result) is not dict:
+                raise violation(response, f"{bucket.field}.results[{index}]", "is not an object")
+        results.extend(bucket.results)
+    counts = [len(bucket.results) for bucket in buckets]
+    arrays: dict[str, pa.Array] = {
+        # what a bucket says holds for each of its results
+        name: _repeated(
+            [getattr(bucket, name) for bucket in buckets], counts, schema.field(name).type
+        )
+        for name in ("date", "partial", "covered_until", "start_at", "end_at")
+    }
+    arrays["grain"] = _repeated([grain], [len(results)], pa.string())
+    arrays["scope"] = _repeated([scope], [len(results)], pa.string())
+    arrays[DAY_MARKER] = _repeated([None], [len(results)], pa.bool_())
+    columns: dict[str, list[Any]] = {}
+    where = _ResultPath(buckets)
+    for name in group_fields:
+        missing = next((i for i, r in enumerate(results) if name not in r), None)
+        if missing is not None:
+            raise violation(response, f"{where(missing)}.{name}", "is missing although grouped on")
+    for name in ("model_type", "model", "api_key_id"):
+        values = [r.get(name) for r in results]
+        _check_all(response, where, name, values, _is_optional_text, "is not a string or null")
+        columns[name] = values
+    # row_key: "<date>|<grain>|model=<model>|api_key=<id or <null>>", built a column at a time
+    keys = [
+        key
+        for bucket in buckets
+        for key in [f"{bucket.date.isoformat()}|{grain}"] * len(bucket.results)
+    ]
+    for name in group_fields:
+        label = f"|{name.removesuffix('_id')}="
+        keys = [
+            key + label + (NULL_KEY if value is None else value)
+            for key, value in zip(keys, columns[name], strict=True)
+        ]
+    columns["row_key"] = keys
+    if kind == "costs":
+        arrays["amount_usd"], columns["currency"] = _money_column(response, where, results)
+    else:
+        for name in USAGE_COUNT_FIELDS:
+            values = [r.get(name) for r in results]
+            _check_all(response, where, name, values, _is_optional_count, "is not an integer count")
+            columns[name] = values
+    fields = list(schema)
+    for field in fields:
+        if field.name not in arrays:
+            arrays[field.name] = pa.array(columns[field.name], type=field.type)
+    extra_names = sorted(set().union(*(r.keys() for r in results)) - known) if results else []
+    for name in extra_names:
+        column = name if name not in arrays else f"result_{name}"
+        values = [r.get(name) for r in results]
+        if all(value is None for value in values):
+            continue  # no type to give a column without values; it appears when one comes
+        values = [
+            json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v for v in values
+        ]
+        try:
+            array = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            array = pa.array([None if v is None else str(v) for v in values], pa.string())
+        arrays[column] = array
+        fields.append(pa.field(column, array.type))
+    return pa.Table.from_arrays([arrays[f.name] for f in fields], schema=pa.schema(fields))
+
+
+def _repeated(values: Sequence[Any], counts: Sequence[int], type: pa.DataType) -> pa.Array:
+    """values[i] repeated counts[i] times, as one array."""
+    parts = [pa.repeat(pa.scalar(v, type=type), n) for v, n in zip(values, counts, strict=True)]
+    return pa.concat_arrays(parts) if parts else pa.array([], type=type)
+
+
+class _ResultPath:
+    """Names the n-th result of a page as it sits in the response, e.g. `data[2].results[5]`."""
+
+    def __init__(self, buckets: Sequence[Bucket]) -> None:
+        self._starts = []
+        total = 0
+        for bucket in buckets:
+            self._starts.append((total, bucket.field))
+            total += len(bucket.results)
+
+    def __call__(self, n: int) -> str:
+        start, field = next((s, f) for s, f in reversed(self._starts) if s <= n)
+        return f"{field}.results[{n - start}]"
+
+
+def _is_optional_text(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
+def _is_optional_count(value: Any) -> bool:
+    # bool is an int in Python, but never a count
+    return value is None or type(value) is int
+
+
+def _check_all(
+    response: ApiResponse,
+    where: _ResultPath,
+    name: str,
+    values: list[Any],
+    valid: Callable[[Any], bool],
+    problem: str,
+) -> None:
+    if not all(map(valid, values)):
+        bad = next(i for i, value in enumerate(values) if not valid(value))
+        raise violation(response, f"{where(bad)}.{name}", f"{problem}: {values[bad]!r}")
+
+
+def _money_column(
+    response: ApiResponse, where: _ResultPath, results: list[dict[str, Any]]
+) -> tuple[pa.Array, list[str]]:
+    """The `amount` of every result as DECIMAL(38,9), and its currency.
+
+    The same rules as `parse_money`, which stays the reference (and names the first offending
+    field); this is the fast path for whole pages: the six-decimal strings become integer
+    micro-dollars and then decimals, never floats.
+    """
+    amounts = [r.get("amount") for r in results]
+    values = [a.get("value") if type(a) is dict else None for a in amounts]
+    currencies = [a.get("currency") if type(a) is dict else None for a in amounts]
+    fullmatch = _MONEY_VALUE.fullmatch
+    if not all(type(v) is str and fullmatch(v) for v in values) or not all(
+        type(c) is str and c for c in currencies
+    ):
+        for n, amount in enumerate(amounts):
+            parse_money(amount, f"{where(n)}.amount", response)  # raises, naming the field
+    checked_values, checked_currencies = cast(list[str], values), cast(list[str], currencies)
+    micros = [int(v.replace(".", "", 1)) for v in checked_values]
+    return _micros_to_money(micros), [c.lower() for c in checked_currencies]
+
+
+def _micros_to_money(micros: list[int]) -> pa.Array:
+    """Integer micro-dollars as DECIMAL(38,9): built from the integers, so nothing is rounded."""
+    try:
+        low = np.asarray(micros, dtype=np.int64)
+    except OverflowError:  # beyond nine trillion dollars: the slow, exact way
+        return pa.array([Decimal(m).scaleb(-6) for m in micros], type=MONEY)
+    words = np.empty((len(low), 2), dtype=np.int64)
+    words[:, 0] = low
+    words[:, 1] = low >> 63  # two's complement: the high word is the sign
+    unscaled = pa.Array.from_buffers(
+        pa.decimal128(settings.MONEY_PRECISION, 6), len(low), [None, pa.py_buffer(words)]
+    )
+    return unscaled.cast(MONEY)
 
 
 def day_markers_table(days: Iterable[date], kind: str) -> pa.Table:

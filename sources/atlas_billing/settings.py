@@ -25,6 +25,9 @@ GRAINS: dict[str, tuple[str, ...]] = {
 }
 """The group_by sets the API supports, by the name a user writes (and the `grain` column holds)."""
 
+ROWS_PER_ITEM = 50_000
+"""Rows handed to dlt at once: fewer, larger Arrow tables cost dlt far less than many pages."""
+
 # Concurrency: request chains (one date window of one endpoint) read at the same time.
 DEFAULT_MAX_IN_FLIGHT = 4
 

@@ -14,6 +14,7 @@ from fake_api import bucket, money, page
 from sources.atlas_billing import mapping
 from sources.atlas_billing.client import ApiResponse
 from sources.atlas_billing.errors import ContractViolation
+from sources.atlas_billing.helpers import batched
 
 DAY = date(2026, 5, 1)
 
@@ -215,3 +216,34 @@ def test_day_markers_carry_only_the_day() -> None:
             "_clears_day": True,
         }
     ]
+
+
+def test_a_page_of_amounts_matches_money_parsed_one_by_one() -> None:
+    values = [
+        "0.000001",
+        "-0.000001",
+        "-12.340000",
+        "9223372036854.775807",
+        "99999999999999999999.999999",
+        "0.000000",
+    ]
+    results = [
+        {"model": "m", "api_key_id": f"ak_{n}", "amount": money(v)} for n, v in enumerate(values)
+    ]
+
+    amounts = table(results).column("amount_usd").to_pylist()
+
+    assert amounts == [Decimal(v) for v in values]
+
+
+def test_pages_with_differently_typed_extra_fields_are_gathered_as_text() -> None:
+    first = table([{"model": "m", "api_key_id": "ak_1", "amount": money("1.000000"), "tier": 2}])
+    second = table(
+        [{"model": "m", "api_key_id": "ak_2", "amount": money("1.000000"), "tier": "gold"}]
+    )
+    plain = table([{"model": "m", "api_key_id": "ak_3", "amount": money("1.000000")}])
+
+    (gathered,) = batched(iter([first, second, plain]), rows=10)
+
+    assert gathered.column("tier").to_pylist() == ["2", "gold", None]
+    assert gathered.column("amount_usd").type == mapping.MONEY
