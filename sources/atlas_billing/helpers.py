@@ -184,6 +184,8 @@ class LoadProgress:
     requests: RequestStats = field(default_factory=RequestStats)
     resources: dict[str, ResourceProgress] = field(default_factory=dict)
     on_change: Callable[[str], None] | None = None
+    server_today: date | None = None
+    """The server's today as the run's first load found it; its later loads plan with it."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def resource(self, name: str) -> ResourceProgress:
@@ -371,8 +373,13 @@ class BillingReader:
     # -- planning ---------------------------------------------------------------------------
 
     def server_today(self, probe_day: date) -> date:
-        """The server's current UTC day, from the `Date` header of one small request."""
+        """The server's current UTC day, from the `Date` header of one small request.
+
+        Asked once per run: the later loads of a chunked backfill plan with the same day.
+        """
         with self._lock:
+            if self._server_today is None:
+                self._server_today = self.progress.server_today
             if self._server_today is not None:
                 return self._server_today
             params = [
@@ -388,7 +395,7 @@ class BillingReader:
                 if exc.status == 400 and self.client.last_server_time is not None:
                     self._check_start(self.client.last_server_time.date())
                 raise
-            self._server_today = now.date()
+            self._server_today = self.progress.server_today = now.date()
             self._check_start(self._server_today)
             return self._server_today
 

@@ -295,3 +295,18 @@ def test_a_coarser_grain_is_loaded_when_asked_for(serve: Callable[..., Served]) 
     } == {"model_type"}
     requests = [r for r in served.sim.requests if ("group_by[]", "model_type") in r.query]
     assert requests
+
+
+def test_a_backfill_in_several_loads_asks_the_servers_clock_once(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=200)))
+    summary = served.load(days_per_load=60)
+
+    assert summary.loads == 5  # four loads of days and the balance snapshot
+    probes = [
+        r
+        for r in served.sim.requests
+        if ("limit", "1") in r.query and not any(k == "group_by[]" for k, _ in r.query)
+    ]
+    assert len(probes) == 1
