@@ -31,6 +31,7 @@ from sources.atlas_billing.helpers import (
     ReadSettings,
     filter_batches,
     parse_day,
+    resource_state,
 )
 
 _DELETE_INSERT: TWriteDispositionConfig = {"disposition": "merge", "strategy": "delete-insert"}
@@ -202,10 +203,10 @@ def model_usage(reader: BillingReader) -> Iterator[pa.Table]:
 
 
 def _daily_rows(reader: BillingReader, name: str, endpoint: str, kind: str) -> Iterator[pa.Table]:
-    state = dlt.current.resource_state()
-    cuts = reader.plan(name, state.get("closed_through"))
+    state = resource_state()
+    cuts = reader.plan(name, state)
     yield from _replacing_days(reader.grouped_tables(name, endpoint, kind, cuts), cuts)
-    state["closed_through"] = reader.closed_through(name, cuts, state.get("closed_through"))
+    reader.record(name, cuts, state)
 
 
 def replace_days(days: DayRange) -> TWriteDispositionConfig:
@@ -253,12 +254,10 @@ def daily_cost_totals(reader: BillingReader) -> Iterator[pa.Table]:
     One row a day over the same days as `model_costs`, so completeness can be checked downstream:
     a day's model_costs rows add up to its total.
     """
-    state = dlt.current.resource_state()
-    cuts = reader.plan("daily_cost_totals", state.get("closed_through"))
+    state = resource_state()
+    cuts = reader.plan("daily_cost_totals", state)
     yield from _replacing_days(reader.daily_totals("daily_cost_totals", cuts), cuts)
-    state["closed_through"] = reader.closed_through(
-        "daily_cost_totals", cuts, state.get("closed_through")
-    )
+    reader.record("daily_cost_totals", cuts, state)
 
 
 @dlt.resource(write_disposition=_DELETE_INSERT, primary_key="model")
@@ -267,10 +266,10 @@ def models(reader: BillingReader) -> Iterator[pa.Table]:
 
     Needed because results grouped by model and API key carry no model_type.
     """
-    state = dlt.current.resource_state()
-    cuts = reader.plan("models", state.get("closed_through"))
+    state = resource_state()
+    cuts = reader.plan("models", state)
     yield from reader.models("models", cuts)
-    state["closed_through"] = reader.closed_through("models", cuts, state.get("closed_through"))
+    reader.record("models", cuts, state)
 
 
 @dlt.resource(

@@ -3,16 +3,18 @@ many requests at once with flat memory, and the counters a run reports."""
 
 from __future__ import annotations
 
+import hashlib
 import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import product
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+import dlt
 import pyarrow as pa
 
 from sources.atlas_billing import mapping, settings
@@ -333,6 +335,19 @@ def _concat(tables: list[pa.Table]) -> pa.Table:
         return pa.concat_tables(widened, promote_options="permissive")
 
 
+def resource_state() -> MutableMapping[str, Any]:
+    """The dlt state of the resource being extracted (call it from inside the resource)."""
+    return cast(MutableMapping[str, Any], dlt.current.resource_state())
+
+
+def _digest(filters: list[list[tuple[str, str]]]) -> str:
+    """A short fingerprint of the filters ("none" without any)."""
+    if filters == [[]]:
+        return "none"
+    text = repr(sorted(sorted(batch) for batch in filters))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def query(*pairs: Sequence[tuple[str, str]]) -> QueryParams:
     """Concatenate parameter lists into one query."""
     return [pair for part in pairs for pair in part]
@@ -406,9 +421,25 @@ class BillingReader:
                 f"start_date {start} is in the future: the API's today is {today}"
             )
 
-    def plan(self, name: str, closed_through: str | None) -> list[DayRange]:
-        """The request windows a resource reads now, given the last closed day it loaded."""
-        closed = parse_day(closed_through, f"{name} state closed_through")
+    def plan(self, name: str, state: MutableMapping[str, Any]) -> list[DayRange]:
+        """The request windows a resource reads now, from its state (the last closed day).
+
+        A table loaded with another grain, scope or filters would mix rows of both, so that is
+        refused until a full refresh.
+        """
+        loaded_as, asked = state.get("loaded_as"), self._loaded_as(name)
+        if loaded_as is not None and loaded_as != asked:
+            changed = ", ".join(
+                f"{key} {loaded_as.get(key)!r} -> {value!r}"
+                for key, value in asked.items()
+                if loaded_as.get(key) != value
+            )
+            raise ConfigurationError(
+                f"{name} was loaded with other settings ({changed}); its rows would mix with"
+                " the new ones: load it again from start_date with a full refresh"
+                " (atlas-billing run --full-refresh), or keep the settings"
+            )
+        closed = parse_day(state.get("closed_through"), f"{name} state closed_through")
         start = self.read.start_date
         if closed is None and start is None:
             raise ConfigurationError(
@@ -427,6 +458,17 @@ class BillingReader:
         cuts = windows(days, self.read.window_days) if days else []
         self.progress.planned(name, days, len(cuts), more)
         return cuts
+
+    def record(self, name: str, cuts: Sequence[DayRange], state: MutableMapping[str, Any]) -> None:
+        """Write into the resource's state how far it got, and with which settings."""
+        state["closed_through"] = self.closed_through(name, cuts, state.get("closed_through"))
+        state["loaded_as"] = self._loaded_as(name)
+
+    def _loaded_as(self, name: str) -> dict[str, str]:
+        settings_used = {"scope": self.read.scope, "filters": _digest(self.read.filters)}
+        if name in ("model_costs", "model_usage"):
+            settings_used["grain"] = self.read.grain
+        return settings_used
 
     def closed_through(
         self, name: str, cuts: Sequence[DayRange], previous: str | None

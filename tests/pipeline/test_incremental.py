@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from pipeline_support import (
     DAILY_TABLES,
     NOW,
@@ -17,6 +18,8 @@ from pipeline_support import (
     snapshot,
     table_rows,
 )
+
+from sources.atlas_billing.errors import ConfigurationError
 
 TODAY = NOW.date()
 
@@ -147,3 +150,22 @@ def test_a_full_refresh_reloads_the_daily_tables_and_keeps_balance_history(
     for table in DAILY_TABLES:
         assert after[table] == clean[table], table
     assert len(table_rows(served.db, "balance_snapshots")) == 2
+
+
+def test_a_run_with_another_grain_or_scope_is_refused_until_a_full_refresh(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=10)))
+    served.load()
+
+    with pytest.raises(ConfigurationError) as raised:
+        served.load(grain="model")
+    assert "model_costs was loaded with other settings (grain 'model,api_key' -> 'model')" in str(
+        raised.value
+    )
+    with pytest.raises(ConfigurationError, match="scope 'account' -> 'self'"):
+        served.load(scope="self")
+
+    served.load(grain="model", full_refresh=True)
+    grains = query(served.db, "select distinct grain from atlas_billing.model_costs")
+    assert grains == [("model",)]
