@@ -96,7 +96,8 @@ def atlas_billing_source(
 
     Returns:
         The resources `model_costs`, `model_usage`, `daily_cost_totals`, `models` and (unless
-        `load_balance` is false) `balance_snapshots`.
+        `load_balance` is false) `balance_snapshots`, which also loads the table
+        `balance_cost_observations`.
     """
     if not isinstance(api_key, str) or not api_key.startswith(settings.API_KEY_PREFIX):
         raise ConfigurationError(
@@ -272,7 +273,29 @@ def models(reader: BillingReader) -> Iterator[pa.Table]:
     reader.record("models", cuts, state)
 
 
-@dlt.resource(
+@dlt.resource(write_disposition=_DELETE_INSERT, primary_key="snapshot_at")
+def balance_snapshots(reader: BillingReader) -> Iterator[Any]:
+    """A balance snapshot stamped with the server's `Date`: a history with one row per run.
+
+    Carries every money field of /balance including the credit line (null where the API omits
+    it), the scope the costs were loaded with, and the server's partial day with its ungrouped
+    cost as it stood at the snapshot, so the balance can be reconciled with spend. Rows are never
+    deleted; only a second snapshot within the same server second replaces the first, so that
+    `snapshot_at` stays a key.
+
+    Also yields the table `balance_cost_observations`: the ungrouped cost of the server's today
+    and of the `lookback_days + 1` days before it, as it stood at the snapshot (merged on
+    `snapshot_at` and `date`). A closed day restated later moves the balance when it happens;
+    these observations tell which interval between snapshots each change fell in.
+    """
+    snapshot, observations = reader.balance()
+    # each table its own hints: a table variant would inherit columns given on the resource
+    yield dlt.mark.with_hints(snapshot, _SNAPSHOT_HINTS, create_table_variant=True)
+    yield dlt.mark.with_hints(observations, _COST_OBSERVATIONS_HINTS, create_table_variant=True)
+
+
+_SNAPSHOT_HINTS = dlt.mark.make_hints(
+    table_name="balance_snapshots",
     write_disposition=_DELETE_INSERT,
     primary_key="snapshot_at",
     columns=mapping.money_columns(
@@ -281,13 +304,9 @@ def models(reader: BillingReader) -> Iterator[pa.Table]:
         + ["partial_day_cost_usd"]
     ),
 )
-def balance_snapshots(reader: BillingReader) -> Iterator[pa.Table]:
-    """A balance snapshot stamped with the server's `Date`: a history with one row per run.
-
-    Carries every money field of /balance including the credit line (null where the API omits
-    it), the scope the costs were loaded with, and the server's partial day with its ungrouped
-    cost as it stood at the snapshot, so the balance can be reconciled with spend. Rows are never
-    deleted; only a second snapshot within the same server second replaces the first, so that
-    `snapshot_at` stays a key.
-    """
-    yield reader.balance()
+_COST_OBSERVATIONS_HINTS = dlt.mark.make_hints(
+    table_name="balance_cost_observations",
+    write_disposition=_DELETE_INSERT,
+    primary_key=["snapshot_at", "date"],
+    columns=mapping.money_columns(["amount_usd"]),
+)

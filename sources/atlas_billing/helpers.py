@@ -545,28 +545,34 @@ class BillingReader:
 
         def window_job(window: DayRange) -> Callable[[], Iterator[pa.Table]]:
             def run() -> Iterator[pa.Table]:
-                rows: dict[date, dict[str, Any]] = {}
-                for batch in self.read.filters:
-                    params = self._query(window, batch)
-                    for response, buckets in self._pages(name, "/model-costs", window, params):
-                        scope = mapping.response_scope(response)
-                        for bucket, amount, currency in mapping.bucket_totals(response, buckets):
-                            row = rows.setdefault(
-                                bucket.date,
-                                {"date": bucket.date, "scope": scope, "amount_usd": Decimal(0)},
-                            )
-                            row["amount_usd"] += amount
-                            row["currency"] = currency or row.get("currency")
-                            row["partial"] = bucket.partial or row.get("partial", False)
-                            row["covered_until"] = bucket.covered_until
+                rows = self._day_totals(name, window)
                 if rows:
                     self.progress.rows_read(name, len(rows))
-                    yield mapping.daily_totals_table([rows[day] for day in sorted(rows)])
+                    yield mapping.daily_totals_table(rows)
                 self.progress.window_done(name, window)
 
             return run
 
         yield from read_concurrently([window_job(w) for w in cuts], self.read.max_in_flight)
+
+    def _day_totals(self, name: str, window: DayRange) -> list[dict[str, Any]]:
+        """The ungrouped /model-costs amount of each day of `window`, summed over filter batches
+        (zero for a day without costs), as daily totals rows in date order."""
+        rows: dict[date, dict[str, Any]] = {}
+        for batch in self.read.filters:
+            params = self._query(window, batch)
+            for response, buckets in self._pages(name, "/model-costs", window, params):
+                scope = mapping.response_scope(response)
+                for bucket, amount, currency in mapping.bucket_totals(response, buckets):
+                    row = rows.setdefault(
+                        bucket.date,
+                        {"date": bucket.date, "scope": scope, "amount_usd": Decimal(0)},
+                    )
+                    row["amount_usd"] += amount
+                    row["currency"] = currency or row.get("currency")
+                    row["partial"] = bucket.partial or row.get("partial", False)
+                    row["covered_until"] = bucket.covered_until
+        return [rows[day] for day in sorted(rows)]
 
     def models(self, name: str, cuts: Sequence[DayRange]) -> Iterator[pa.Table]:
         """model -> model_type for every model with costs in the windows.
@@ -608,24 +614,30 @@ class BillingReader:
                 self.progress.rows_read(name, len(new))
                 yield mapping.models_table(new)
 
-    def balance(self) -> pa.Table:
-        """A balance snapshot with the partial day's ungrouped cost as it stood at that moment."""
+    def balance(self) -> tuple[pa.Table, pa.Table]:
+        """A balance snapshot, and the ungrouped cost of each recent day as it stood at that moment.
+
+        The days are the server's today and the `lookback_days + 1` days before it: every day
+        whose cost may still be restated after the snapshot (a refund or late charge moves the
+        balance when it happens), so the reconciliation can tell which interval a restatement
+        fell in. The partial day's cost also goes on the snapshot row (`partial_day_*`).
+        Same scope and filters as the costs.
+        """
         balance = self.client.get("/balance")
-        today = balance.require_server_time().date()
-        day = DayRange(today, today + ONE_DAY)
-        cost: Decimal | None = None
-        covered_until = None
-        for response in self.client.pages("/model-costs", self._query(day)):
-            for bucket, amount, _ in mapping.bucket_totals(
-                response, mapping.parse_buckets(response)
-            ):
-                if bucket.date == today:
-                    cost = (cost or Decimal(0)) + amount
-                    covered_until = bucket.covered_until
-        return mapping.balance_table(
+        snapshot_at = balance.require_server_time()
+        today = snapshot_at.date()
+        observed = DayRange(today - timedelta(days=self.read.lookback_days + 1), today + ONE_DAY)
+        totals = [
+            row
+            for window in windows(observed, self.read.window_days)
+            for row in self._day_totals("balance_snapshots", window)
+        ]
+        partial_day = next((row for row in totals if row["date"] == today), {})
+        snapshot = mapping.balance_table(
             balance,
             costs_scope=self.read.scope,
             partial_day=today,
-            partial_day_cost=cost,
-            partial_day_covered_until=covered_until,
+            partial_day_cost=partial_day.get("amount_usd"),
+            partial_day_covered_until=partial_day.get("covered_until"),
         )
+        return snapshot, mapping.cost_observations_table(snapshot_at, totals)

@@ -80,6 +80,15 @@ DAILY_TOTALS_SCHEMA = pa.schema(
         ("covered_until", TIMESTAMP),
     ]
 )
+COST_OBSERVATIONS_SCHEMA = pa.schema(
+    [
+        pa.field("snapshot_at", TIMESTAMP, nullable=False),
+        pa.field("date", pa.date32(), nullable=False),
+        ("amount_usd", MONEY),
+        ("partial", pa.bool_()),
+        ("covered_until", TIMESTAMP),
+    ]
+)
 MODELS_SCHEMA = pa.schema(
     [pa.field("model", pa.string(), nullable=False), pa.field("model_type", pa.string())]
 )
@@ -467,6 +476,27 @@ def group_values(
 def daily_totals_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
     """Daily cost totals rows (date, scope, amount_usd, currency, partial, covered_until)."""
     return pa.Table.from_pylist(list(rows), schema=DAILY_TOTALS_SCHEMA)
+
+
+def cost_observations_table(snapshot_at: datetime, rows: Sequence[dict[str, Any]]) -> pa.Table:
+    """The ungrouped cost of each day as it stood at one balance snapshot.
+
+    `rows` are daily totals (date, amount_usd, partial, covered_until), e.g. summed from
+    `bucket_totals` over the filter batches of one window.
+    """
+    return pa.Table.from_pylist(
+        [
+            {
+                "snapshot_at": snapshot_at,
+                "date": row["date"],
+                "amount_usd": row["amount_usd"],
+                "partial": row["partial"],
+                "covered_until": row["covered_until"],
+            }
+            for row in rows
+        ],
+        schema=COST_OBSERVATIONS_SCHEMA,
+    )
 
 
 def models_table(models: dict[str, str | None]) -> pa.Table:

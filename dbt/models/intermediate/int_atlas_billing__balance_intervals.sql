@@ -1,13 +1,23 @@
-{#- One row per pair of consecutive balance snapshots, with the model spend between them.
+{#- One row per pair of consecutive balance snapshots, with the model spend the balance was
+    charged between them (see DECISIONLOG.md).
 
-    Each snapshot records the server's partial day d and that day's cost p as it stood when the
-    balance was read (the balance had been charged exactly p for day d by then). Between an
-    opening snapshot (d0, p0) and a closing one (d1, p1) the balance was charged for model use:
+    The balance is charged for a day's model use as /model-costs reports it at that moment, and
+    charged or refunded again whenever a closed day is restated. With C(s, d) the cost of day d as
+    it stood at snapshot s, the model spend between an opening snapshot s0 and a closing one s1 is
 
-        model_spend = sum(final cost of day d for d0 <= d < d1) - p0 + p1
+        model_spend = sum over days d of [C(s1, d) - C(s0, d)]
 
-    i.e. the rest of day d0, every day strictly between, and day d1 up to the closing snapshot.
-    When both snapshots fall on the same day the sum is empty and model_spend = p1 - p0. -#}
+    Each snapshot observed the costs of its partial day and the lookback_days + 1 days before
+    (balance_cost_observations); older days no longer change, so the sum runs from s0's first
+    observed day through s1's partial day, where C(s, d) is the observation when there is one,
+    0 for days after s's partial day, and the final daily total for days older than s's
+    observations. So: all of s0's observations, subtracted from s1's observations from s0's first
+    observed day on plus the final totals of the days s0 observed but s1 no longer does.
+
+    Snapshots without observations (loaded before the source recorded them) fall back to the
+    snapshots' partial days (d0, p0) and (d1, p1), exact unless a day is restated between them:
+
+        model_spend = sum(final cost of day d for d0 <= d < d1) - p0 + p1 -#}
 
 with snapshots as (
 
@@ -18,6 +28,37 @@ with snapshots as (
 daily_totals as (
 
     select * from {{ ref('stg_atlas_billing__daily_cost_totals') }}
+
+),
+
+observations as (
+
+    select * from {{ ref('stg_atlas_billing__balance_cost_observations') }}
+
+),
+
+observed as (
+
+    select
+        snapshot_at,
+        min(cost_date) as observed_from_date,
+        sum(amount_usd) as observed_cost_usd
+
+    from observations
+    group by snapshot_at
+
+),
+
+snapshots_observed as (
+
+    select
+        snapshots.*,
+        observed.observed_from_date,
+        observed.observed_cost_usd
+
+    from snapshots
+    left join observed
+        on snapshots.snapshot_at = observed.snapshot_at
 
 ),
 
@@ -39,15 +80,38 @@ paired as (
         partial_day_date as closing_partial_day_date,
         partial_day_cost_usd as closing_partial_day_cost_usd,
         lag(costs_scope) over (order by snapshot_at) as opening_costs_scope,
-        costs_scope as closing_costs_scope
+        costs_scope as closing_costs_scope,
+        lag(observed_from_date) over (order by snapshot_at) as opening_observed_from_date,
+        lag(observed_cost_usd) over (order by snapshot_at) as opening_observed_cost_usd,
+        observed_from_date as closing_observed_from_date
 
-    from snapshots
+    from snapshots_observed
 
 ),
 
 intervals as (
 
-    select * from paired where period_start is not null
+    select
+        *,
+        case
+            when opening_observed_from_date is not null and closing_observed_from_date is not null
+                then 'cost_observations'
+            else 'partial_days'
+        end as model_spend_basis,
+        -- the days whose final daily total the model spend needs: [from, until)
+        case
+            when opening_observed_from_date is not null and closing_observed_from_date is not null
+                then opening_observed_from_date
+            else opening_partial_day_date
+        end as closed_days_from_date,
+        case
+            when opening_observed_from_date is not null and closing_observed_from_date is not null
+                then closing_observed_from_date
+            else closing_partial_day_date
+        end as closed_days_until_date
+
+    from paired
+    where period_start is not null
 
 ),
 
@@ -60,9 +124,24 @@ closed_days as (
 
     from intervals
     inner join daily_totals
-        on daily_totals.cost_date >= intervals.opening_partial_day_date
-        and daily_totals.cost_date < intervals.closing_partial_day_date
+        on daily_totals.cost_date >= intervals.closed_days_from_date
+        and daily_totals.cost_date < intervals.closed_days_until_date
         and not daily_totals.is_partial
+    group by intervals.period_end
+
+),
+
+closing_observed as (
+
+    select
+        intervals.period_end,
+        sum(observations.amount_usd) as closing_observed_cost_usd
+
+    from intervals
+    inner join observations
+        on observations.snapshot_at = intervals.period_end
+        and observations.cost_date >= intervals.opening_observed_from_date
+    where intervals.model_spend_basis = 'cost_observations'
     group by intervals.period_end
 
 ),
@@ -93,18 +172,34 @@ final as (
                 then intervals.closing_costs_scope
             else coalesce(intervals.opening_costs_scope, intervals.closing_costs_scope)
         end as costs_scope,
-        {{ dbt.datediff('intervals.opening_partial_day_date', 'intervals.closing_partial_day_date', 'day') }}
-            as closed_days_expected,
+        intervals.model_spend_basis,
+        intervals.opening_observed_from_date,
+        intervals.closing_observed_from_date,
+        case
+            when intervals.closed_days_until_date > intervals.closed_days_from_date
+                then {{ dbt.datediff('intervals.closed_days_from_date', 'intervals.closed_days_until_date', 'day') }}
+            else 0
+        end as closed_days_expected,
         coalesce(closed_days.closed_days_found, 0) as closed_days_found,
-        {{ atlas_billing.money(
-            'coalesce(closed_days.closed_days_cost_usd, 0)'
-            ~ ' - intervals.opening_partial_day_cost_usd'
-            ~ ' + intervals.closing_partial_day_cost_usd'
-        ) }} as model_spend_usd
+        case
+            when intervals.model_spend_basis = 'cost_observations'
+                then {{ atlas_billing.money(
+                    'coalesce(closed_days.closed_days_cost_usd, 0)'
+                    ~ ' + coalesce(closing_observed.closing_observed_cost_usd, 0)'
+                    ~ ' - intervals.opening_observed_cost_usd'
+                ) }}
+            else {{ atlas_billing.money(
+                'coalesce(closed_days.closed_days_cost_usd, 0)'
+                ~ ' - intervals.opening_partial_day_cost_usd'
+                ~ ' + intervals.closing_partial_day_cost_usd'
+            ) }}
+        end as model_spend_usd
 
     from intervals
     left join closed_days
         on intervals.period_end = closed_days.period_end
+    left join closing_observed
+        on intervals.period_end = closing_observed.period_end
 
 )
 

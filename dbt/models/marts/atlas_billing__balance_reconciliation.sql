@@ -31,6 +31,7 @@ final as (
         opening_partial_day_cost_usd,
         closing_partial_day_date,
         closing_partial_day_cost_usd,
+        model_spend_basis,
         closed_days_expected,
         closed_days_found,
         case
