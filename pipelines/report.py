@@ -261,13 +261,13 @@ def _reconciliation(marts: _Marts) -> str:
         """
         select count(*), min(period_start), max(period_end), sum(model_spend_usd),
                sum(other_spend_usd), sum(top_ups_usd), sum(expired_credits_usd),
-               bool_or(costs_scope <> 'account')
+               bool_or(costs_scope <> 'account'), bool_or(model_spend_basis = 'partial_days')
         from {schema}.atlas_billing__balance_reconciliation
         """
     )
     if summary is None or not summary[0]:
         return "Reconciliation\n  needs two balance snapshots (run the load again later)"
-    count, first, last, model, other, top_ups, expired, any_self = summary
+    count, first, last, model, other, top_ups, expired, any_self, any_partial_days = summary
     statuses = marts.rows(
         """
         select status, count(*) from {schema}.atlas_billing__balance_reconciliation
@@ -281,11 +281,13 @@ def _reconciliation(marts: _Marts) -> str:
         "  status: " + ", ".join(f"{status} {n}" for status, n in statuses),
     ]
     found = {status for status, _ in statuses}
-    if {"model_spend_exceeds_balance_drop", "unexplained_spend_above_tolerance"} <= found:
+    opposite_signs = {"model_spend_exceeds_balance_drop", "unexplained_spend_above_tolerance"}
+    if any_partial_days and opposite_signs <= found:
+        # intervals with cost observations count a restatement where it was charged
         lines.append(
-            "  other spend of opposite signs in nearby intervals is usually a restated day (a"
-            " refund or late charge) that hit the balance after the day's interval: such pairs"
-            " even out"
+            "  other spend of opposite signs in nearby intervals between snapshots loaded"
+            " without cost observations is usually a restated day (a refund or late charge)"
+            " that hit the balance after the day's interval: such pairs even out"
         )
     if any_self:
         lines.append(

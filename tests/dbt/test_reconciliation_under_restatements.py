@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import duckdb
 import pytest
 from dbt_support import NOW, LoadedAccount, load_daily, rows, utc
 
@@ -142,3 +143,17 @@ def test_the_snapshots_recorded_the_recent_days_as_they_stood(account: LoadedAcc
         for day, amount, partial in days:
             assert amount == Decimal(book.cost_as_of(day, snapshot_at)).scaleb(-6)
             assert partial == (day == today)
+
+
+def test_snapshots_loaded_without_observations_fall_back_to_their_partial_days(
+    account: LoadedAccount,
+) -> None:
+    db = account.copy_db("before_observations.duckdb")
+    with duckdb.connect(str(db)) as con:
+        con.execute("drop table atlas_billing.balance_cost_observations")
+    account.build(db)
+    intervals = _intervals(LoadedAccount(sim=account.sim, root=account.root, db=db))
+    assert len(intervals) == RUNS - 1
+    assert {basis for *_, basis in intervals} == {"partial_days"}
+    # without observations, a restatement charged after its day's interval is unexplained
+    assert any(other != 0 for _, _, _, other, _, _ in intervals)
