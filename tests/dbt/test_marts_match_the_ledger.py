@@ -25,7 +25,7 @@ CONFIG = AccountConfig(
     n_keys=3,
     n_models=5,
     first_day=NOW.date() - timedelta(days=370),
-    restatements=False,  # a restatement charged after a snapshot moves spend between intervals
+    restatements=False,  # restated days: test_reconciliation_under_restatements.py
     other_spend_usd_per_day=Decimal("0"),
 )
 
