@@ -128,10 +128,12 @@ def load(
         duckdb_path=path if destination == "duckdb" else None,
     )
     with _user_errors():
-        # a load a killed run left behind is finished first, so its state counts
+        # A load a killed run left behind is dropped, not finished: dlt would normalize it
+        # against its stored schema, which may predate the package and the days the package
+        # replaces. Its state is rolled back with it, so the loads below read its days again.
         if pipeline.has_pending_data:
-            pipeline.run()
-            _report(on_progress, "finished the load an interrupted run left behind")
+            pipeline.abort_packages()
+            _report(on_progress, "dropped the unfinished load of an interrupted run")
         first = True
         while True:
             # the lookback is read once, by the first load; later loads go on where it stopped
