@@ -1,9 +1,10 @@
 """The floor: the pages a load reads, downloaded and parsed, with nothing done to them.
 
 Same windows, endpoints, grain (model + api_key), page size (1000) and small queries (daily
-totals, models, balance) as the load, the same transport (one pooled httpx client) and JSON
-parser (orjson), and as many request chains in flight as the client allows. What is left is the
-cost of moving and parsing the bytes on this machine: no load can be faster.
+totals, models, the balance and the recent days' costs it records) as the load, the same
+transport (one pooled httpx client) and JSON parser (orjson), and as many request chains in
+flight as the client allows. What is left is the cost of moving and parsing the bytes on this
+machine: no load can be faster.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ import httpx
 import orjson
 
 from bench.simulated_api import PAGE_SIZE, Window, windows
+from sources.atlas_billing import settings
 
 Params = list[tuple[str, str | int | float | bool | None]]
 ONE_DAY = timedelta(days=1)
+RECENT_DAYS = settings.DEFAULT_LOOKBACK_DAYS + 1
+"""Closed days before today whose cost a balance snapshot records, like the load's."""
 GRAIN = [("group_by[]", "model"), ("group_by[]", "api_key")]
 
 
@@ -31,7 +35,7 @@ class FloorCounts:
     """What the floor read."""
 
     rows: dict[str, int] = field(default_factory=dict)
-    """Result rows per kind (model_costs, model_usage, daily_cost_totals, models)."""
+    """Result rows per kind (model_costs, model_usage, ungrouped_costs, models, balance)."""
     requests: int = 0
     bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -92,7 +96,8 @@ def download(
         orjson.loads(response.content)
         counts.add("balance", 1, len(response.content))
         today = parsedate_to_datetime(response.headers["date"]).astimezone(UTC).date()
-        for _ in pages("balance", "/model-costs", _query(Window(today, today + ONE_DAY), [])):
+        recent = Window(today - timedelta(days=RECENT_DAYS), today + ONE_DAY)
+        for _ in pages("ungrouped_costs", "/model-costs", _query(recent, [])):
             pass
 
     jobs: list[Callable[[], None]] = []
@@ -100,7 +105,7 @@ def download(
         jobs += [
             chain("model_costs", "/model-costs", _query(window, GRAIN)),
             chain("model_usage", "/model-usage", _query(window, GRAIN)),
-            chain("daily_cost_totals", "/model-costs", _query(window, [])),
+            chain("ungrouped_costs", "/model-costs", _query(window, [])),
             models(window),
         ]
     jobs.append(balance)

@@ -89,7 +89,8 @@ class Truth:
         """The fewest requests that read these days, by kind (see `bench/README.md`).
 
         Per window, ⌈rows/1000⌉ (at least one) of each query; with `small_queries`, also the
-        daily totals, the models queries, and the balance with its partial day's cost.
+        daily totals, the models queries, /balance, and one ungrouped /model-costs of the
+        recent days the balance snapshot records (today and the lookback before it).
         """
 
         def pages(rows: int) -> int:
@@ -100,12 +101,12 @@ class Truth:
             "model_usage": sum(pages(w.usage_rows) for w in self.windows),
         }
         if small_queries:
-            minimum["daily_cost_totals"] = sum(pages(w.window.days) for w in self.windows)
+            minimum["ungrouped_costs"] = sum(pages(w.window.days) for w in self.windows) + 1
             minimum["models"] = sum(
                 pages(w.type_rows) + sum(pages(n) for n in w.model_rows_by_type.values())
                 for w in self.windows
             )
-            minimum["balance"] = 2  # /balance, and the partial day's ungrouped cost
+            minimum["balance"] = 1
         return minimum
 
 
@@ -138,15 +139,8 @@ def request_kind(path: str, query: Sequence[tuple[str, str]]) -> str:
         return "other"
     if limit == "1":
         return "probe"  # a one-row request that learns the server's today from its Date
-    dates = dict((n, v) for n, v in query if n in ("start_date", "end_date"))
-    one_day = (
-        "start_date" in dates
-        and "end_date" in dates
-        and date.fromisoformat(dates["end_date"]) - date.fromisoformat(dates["start_date"])
-        == timedelta(days=1)
-    )
-    # the balance snapshot's partial-day cost is the ungrouped cost of the server's today
-    return "balance" if one_day and limit is not None else "daily_cost_totals"
+    # the daily totals, and the recent days' costs a balance snapshot records
+    return "ungrouped_costs"
 
 
 class SimulatorProcess:
