@@ -1,9 +1,14 @@
-"""Load the Atlas Cloud billing source into a warehouse: DuckDB by default.
+"""Load the Atlas Cloud billing source into a warehouse: DuckDB by default, or BigQuery.
 
 `load()` is the one entry point (the CLI's `run`, the demo and dbt-after-load call it). A long
 backfill is loaded in chunks of days, each chunk a dlt load that commits its data and the
 resources' state together, so a run killed at any moment goes on from the last committed chunk.
 The balance snapshot comes in a last load of its own, so only a run that got to the end adds one.
+
+The warehouse is chosen by name (`duckdb`, `bigquery`; default from dlt config
+`[pipelines.atlas_billing] destination_type`, else DuckDB) or given as a ready dlt destination.
+The source is the same for every warehouse; what differs (BigQuery's partitioning and
+clustering) is applied here, in `_with_layout`.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.destination import Destination
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from pipelines.bigquery import bigquery_destination, with_bigquery_layout
+from pipelines.bigquery import describe as describe_bigquery
 from sources.atlas_billing import atlas_billing_source
 from sources.atlas_billing.errors import AtlasBillingError, ConfigurationError
 from sources.atlas_billing.helpers import LoadProgress
@@ -32,8 +39,9 @@ DEFAULT_DUCKDB_PATH = Path("atlas.duckdb")
 DEFAULT_DAYS_PER_LOAD = 360
 """Days per dlt load in a backfill: each load commits, so a kill loses at most this many days."""
 BALANCE = "balance_snapshots"
-DESTINATIONS = ("duckdb",)
-"""Destinations `load` can build from a name; BigQuery is configured the dlt way when added."""
+DESTINATIONS = ("duckdb", "bigquery")
+"""Destinations `load` can build from a name; BigQuery is configured the dlt way (see
+pipelines/bigquery.py)."""
 
 
 @dataclass
@@ -53,11 +61,18 @@ class LoadSummary:
     elapsed_seconds: float = 0.0
     balance_snapshot: bool = False
     duckdb_path: Path | None = None
+    warehouse: str = ""
+    """Where the data went, e.g. `bigquery my-project.atlas_billing (EU)` (empty: DuckDB's file)."""
+    dlt_destination: Destination[Any, Any] | None = field(default=None, repr=False, compare=False)
+    """The destination loaded into, for what comes after the load (the ledger, dbt)."""
 
     def lines(self) -> list[str]:
         """The summary as printed at the end of a run."""
-        where = f"{self.destination} {self.duckdb_path or ''}".strip()
-        lines = [f"loaded into {where}, dataset {self.dataset_name}, in {self.loads} load(s):"]
+        if self.warehouse:
+            lines = [f"loaded into {self.warehouse} in {self.loads} load(s):"]
+        else:
+            where = f"{self.destination} {self.duckdb_path or ''}".strip()
+            lines = [f"loaded into {where}, dataset {self.dataset_name}, in {self.loads} load(s):"]
         for table, rows in self.rows.items():
             days = f" (days {self.days[table]})" if self.days.get(table) else ""
             lines.append(f"  {table}: {rows} rows{days}")
@@ -71,9 +86,11 @@ class LoadSummary:
 
 def load(
     *,
-    destination: str = "duckdb",
+    destination: str | Destination[Any, Any] | None = None,
     duckdb_path: str | Path = DEFAULT_DUCKDB_PATH,
-    dataset_name: str = DATASET_NAME,
+    dataset_name: str | None = None,
+    bigquery_project: str | None = None,
+    bigquery_location: str | None = None,
     pipeline_name: str = PIPELINE_NAME,
     pipelines_dir: str | Path | None = None,
     full_refresh: bool = False,
@@ -93,6 +110,9 @@ def load(
     Options left as None come from dlt config (`[sources.atlas_billing]` in .dlt/, or
     environment variables such as `SOURCES__ATLAS_BILLING__START_DATE`); `source_options` passes
     any other argument of `atlas_billing_source` (page_size, window_days, filters, ...).
+    `destination` is a name (`duckdb`, `bigquery`) or a ready dlt destination; the dataset
+    defaults to `[pipelines.atlas_billing] dataset_name`, else `atlas_billing`. BigQuery's
+    project and location default to `[destination.bigquery]`.
     `full_refresh` drops the daily tables and their state first (balance history is kept).
     Raises AtlasBillingError for anything the user can fix, including API failures.
     """
@@ -114,19 +134,31 @@ def load(
         if value is not None
     }
     path = Path(duckdb_path)
+    dataset_name = dataset_name or _configured(pipeline_name, "dataset_name") or DATASET_NAME
+    target = _destination(
+        destination or _configured(pipeline_name, "destination_type") or "duckdb",
+        path,
+        dataset_name,
+        bigquery_project=bigquery_project,
+        bigquery_location=bigquery_location,
+    )
+    name = target.destination_name
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name,
-        destination=_destination(destination, path, dataset_name),
+        destination=target,
         dataset_name=dataset_name,
         # dlt's default (None) is ~/.dlt/pipelines; tests pass their own
         pipelines_dir=cast(str, None if pipelines_dir is None else str(pipelines_dir)),
     )
     progress = LoadProgress(on_change=on_progress)
     summary = LoadSummary(
-        destination=destination,
+        destination=name,
         dataset_name=dataset_name,
-        duckdb_path=path if destination == "duckdb" else None,
+        duckdb_path=path if name == "duckdb" else None,
+        dlt_destination=target,
     )
+    if name == "bigquery":
+        summary.warehouse = describe_bigquery(target, dataset_name)
     with _user_errors():
         # A load a killed run left behind is dropped, not finished: dlt would normalize it
         # against its stored schema, which may predate the package and the days the package
@@ -138,7 +170,9 @@ def load(
         while True:
             # the lookback is read once, by the first load; later loads go on where it stopped
             chunk_options = dict(options) if first else {**options, "read_lookback": False}
-            source = _source(progress=progress, max_days=days_per_load, **chunk_options)
+            source = _with_layout(
+                _source(progress=progress, max_days=days_per_load, **chunk_options), name
+            )
             daily = [name for name in source.resources if name != BALANCE]
             if first and full_refresh:
                 pipeline.run(source.with_resources(*daily), refresh="drop_resources")
@@ -184,11 +218,37 @@ def _source(**options: Any) -> Any:
         raise ConfigurationError(f"missing configuration: {', '.join(exc.fields)}") from None
 
 
-def _destination(name: str, duckdb_path: Path, dataset_name: str) -> Destination[Any, Any]:
-    if name == "duckdb":
+def _configured(pipeline_name: str, key: str) -> str | None:
+    """A pipeline setting from dlt config (`[pipelines.<name>]`, or top level)."""
+    value: Any = dlt.config.get(f"pipelines.{pipeline_name}.{key}") or dlt.config.get(key)
+    return str(value) if value else None
+
+
+def _destination(
+    destination: str | Destination[Any, Any],
+    duckdb_path: Path,
+    dataset_name: str,
+    *,
+    bigquery_project: str | None,
+    bigquery_location: str | None,
+) -> Destination[Any, Any]:
+    if isinstance(destination, Destination):
+        return destination
+    if destination == "duckdb":
         _check_duckdb_file(duckdb_path, dataset_name)
         return dlt.destinations.duckdb(credentials=str(duckdb_path))
-    raise ConfigurationError(f"unknown destination {name!r}; supported: {', '.join(DESTINATIONS)}")
+    if destination == "bigquery":
+        return bigquery_destination(project=bigquery_project, location=bigquery_location)
+    raise ConfigurationError(
+        f"unknown destination {destination!r}; supported: {', '.join(DESTINATIONS)}"
+    )
+
+
+def _with_layout(source: Any, destination_name: str) -> Any:
+    """The warehouse-specific table layout: the only place the source meets the destination."""
+    if destination_name == "bigquery":
+        return with_bigquery_layout(source)
+    return source
 
 
 def _check_duckdb_file(path: Path, dataset_name: str) -> None:

@@ -2,13 +2,16 @@
 
 Spend by API key and by model for a period, the balance and its runway, the reconciliation of
 model spend against the balance, and the credits about to expire. It reads the marts the dbt
-project built in the DuckDB file (`atlas-billing run` builds them after each load).
+project built in the DuckDB file, or in BigQuery with `--destination bigquery` (the project,
+location and credentials of the load: see pipelines/bigquery.py); `atlas-billing run` builds
+them after each load.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -16,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from dlt.common.destination import Destination
 
-from pipelines.load import DEFAULT_DUCKDB_PATH
+from pipelines.load import DEFAULT_DUCKDB_PATH, DESTINATIONS
 from pipelines.transform import marts_schema
 from sources.atlas_billing.errors import ConfigurationError
 
@@ -54,6 +58,11 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_DUCKDB_PATH,
         help=f"the DuckDB file the run loaded (default: ./{DEFAULT_DUCKDB_PATH})",
     )
+    parser.add_argument(
+        "--destination", choices=DESTINATIONS, default="duckdb", help="where the marts are"
+    )
+    parser.add_argument("--bigquery-project", help="BigQuery project (default: dlt config)")
+    parser.add_argument("--bigquery-location", help="BigQuery location (default: dlt config)")
     parser.add_argument("--start", type=_day, help="first day of the spend period, YYYY-MM-DD")
     parser.add_argument("--end", type=_day, help="day the spend period stops before, YYYY-MM-DD")
     parser.add_argument(
@@ -66,8 +75,15 @@ def register(subparsers: Any) -> None:
 
 
 def handle_report(args: argparse.Namespace) -> int:
-    """Print the report for the file and period on the command line."""
-    print(render_report(args.duckdb_path, start=args.start, end=args.end, days=args.days))
+    """Print the report for the warehouse and period on the command line."""
+    warehouse: Path | Destination[Any, Any] = args.duckdb_path
+    if args.destination == "bigquery":
+        from pipelines.bigquery import bigquery_destination
+
+        warehouse = bigquery_destination(
+            project=args.bigquery_project, location=args.bigquery_location
+        )
+    print(render_report(warehouse, start=args.start, end=args.end, days=args.days))
     return 0
 
 
@@ -83,19 +99,22 @@ class Period:
 
 
 def render_report(
-    duckdb_path: str | Path,
+    warehouse: str | Path | Destination[Any, Any],
     *,
     start: date | None = None,
     end: date | None = None,
     days: int = DEFAULT_PERIOD_DAYS,
 ) -> str:
-    """The whole report as text. The period defaults to the last `days` days loaded."""
-    path = Path(duckdb_path)
-    if not path.exists():
-        raise ConfigurationError(f"no DuckDB file at {path}; run `atlas-billing run` first")
-    with duckdb.connect(str(path), read_only=True) as con:
-        con.execute("SET TimeZone = 'UTC'")
-        marts = _Marts(con, marts_schema())
+    """The whole report as text. The period defaults to the last `days` days loaded.
+
+    `warehouse` is a DuckDB file or a dlt BigQuery destination (its project and credentials).
+    """
+    opened = (
+        _bigquery_marts(warehouse)
+        if isinstance(warehouse, Destination)
+        else _duckdb_marts(Path(warehouse))
+    )
+    with opened as marts:
         period = _period(marts, start, end, days)
         sections = [
             _spend_by_key(marts, period),
@@ -107,20 +126,33 @@ def render_report(
     return "\n\n".join(section for section in sections if section) + "\n"
 
 
-class _Marts:
-    """Queries against the marts of one schema."""
+Query = Callable[[str, list[Any]], list[tuple[Any, ...]]]
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, schema: str) -> None:
-        self.con = con
-        self.schema = schema
-        found = {
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables where table_schema = ?",
-                [schema],
-            ).fetchall()
+
+class _Marts:
+    """Queries against the marts of one schema, in DuckDB's or BigQuery's SQL.
+
+    The queries name the schema `{schema}` and the boolean aggregates `{bool_and}`/`{bool_or}`
+    (BigQuery calls them logical_and/logical_or); parameters are positional `?`.
+    """
+
+    def __init__(
+        self,
+        query: Query,
+        *,
+        schema: str,
+        schema_sql: str,
+        tables: set[str],
+        functions: dict[str, str] | None = None,
+    ) -> None:
+        self.query = query
+        self.placeholders = {
+            "{schema}": schema_sql,
+            "{bool_and}": "bool_and",
+            "{bool_or}": "bool_or",
+            **(functions or {}),
         }
-        missing = [name for name in MARTS if name not in found]
+        missing = [name for name in MARTS if name not in tables]
         if missing:
             raise ConfigurationError(
                 f"the marts are not built ({', '.join(missing)} missing in schema {schema}); "
@@ -128,11 +160,70 @@ class _Marts:
             )
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self.con.execute(sql.replace("{schema}", self.schema), list(params)).fetchall()
+        for placeholder, text in self.placeholders.items():
+            sql = sql.replace(placeholder, text)
+        return self.query(sql, list(params))
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         rows = self.rows(sql, params)
         return rows[0] if rows else None
+
+
+@contextmanager
+def _duckdb_marts(path: Path) -> Iterator[_Marts]:
+    if not path.exists():
+        raise ConfigurationError(f"no DuckDB file at {path}; run `atlas-billing run` first")
+    schema = marts_schema()
+    with duckdb.connect(str(path), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        tables = {
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?",
+                [schema],
+            ).fetchall()
+        }
+        yield _Marts(
+            lambda sql, params: con.execute(sql, params).fetchall(),
+            schema=schema,
+            schema_sql=schema,
+            tables=tables,
+        )
+
+
+@contextmanager
+def _bigquery_marts(destination: Destination[Any, Any]) -> Iterator[_Marts]:
+    from google.api_core.exceptions import NotFound
+    from google.cloud import bigquery
+
+    from pipelines.bigquery import bigquery_client
+
+    client = bigquery_client(destination)
+    schema = marts_schema()
+    try:
+        tables = {table.table_id for table in client.list_tables(f"{client.project}.{schema}")}
+    except NotFound:
+        tables = set()
+    types = {date: "DATE", int: "INT64", str: "STRING"}
+
+    def query(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        config = bigquery.QueryJobConfig(
+            query_parameters=[
+                bigquery.ScalarQueryParameter(None, types[type(value)], value) for value in params
+            ]
+        )
+        return [tuple(row.values()) for row in client.query(sql, job_config=config).result()]
+
+    try:
+        yield _Marts(
+            query,
+            schema=schema,
+            schema_sql=f"`{client.project}`.`{schema}`",
+            tables=tables,
+            functions={"{bool_and}": "logical_and", "{bool_or}": "logical_or"},
+        )
+    finally:
+        client.close()
 
 
 def _period(marts: _Marts, start: date | None, end: date | None, days: int) -> Period:
@@ -160,7 +251,7 @@ def _spend_by_key(marts: _Marts, period: Period) -> str:
     rows = marts.rows(
         """
         select api_key_id, sum(cost_usd), sum(requests), count(distinct model),
-               bool_and(is_final)
+               {bool_and}(is_final)
         from {schema}.atlas_billing__spend_daily
         where date >= ? and date < ?
         group by api_key_id
@@ -261,7 +352,7 @@ def _reconciliation(marts: _Marts) -> str:
         """
         select count(*), min(period_start), max(period_end), sum(model_spend_usd),
                sum(other_spend_usd), sum(top_ups_usd), sum(expired_credits_usd),
-               bool_or(costs_scope <> 'account'), bool_or(model_spend_basis = 'partial_days')
+               {bool_or}(costs_scope <> 'account'), {bool_or}(model_spend_basis = 'partial_days')
         from {schema}.atlas_billing__balance_reconciliation
         """
     )
@@ -322,7 +413,7 @@ def _expiring_credits(marts: _Marts) -> str:
         """
         select max(as_of_at), max(balance_snapshot_at), sum(remaining_usd),
                sum(case when is_expiring_soon then remaining_usd else 0 end),
-               bool_and(is_pool_explained), count(*)
+               {bool_and}(is_pool_explained), count(*)
         from {schema}.atlas_billing__credit_expiry
         """
     )
@@ -407,7 +498,7 @@ def _finality_note(marts: _Marts, period: Period) -> str:
     row = marts.one(
         """
         select count(distinct case when not is_final then date end),
-               bool_or(is_partial)
+               {bool_or}(is_partial)
         from {schema}.atlas_billing__spend_daily where date >= ? and date < ?
         """,
         [period.start, period.end],

@@ -2,7 +2,10 @@
 
 The API key never comes from the command line: dlt reads it from .dlt/secrets.toml or from
 SOURCES__ATLAS_BILLING__API_KEY. Everything else may be set in .dlt/config.toml
-([sources.atlas_billing]) and overridden here.
+([sources.atlas_billing]) and overridden here. For BigQuery (`--destination bigquery`, or
+destination_type = "bigquery" under [pipelines.atlas_billing]) the credentials come from
+[destination.bigquery.credentials] in .dlt/secrets.toml, or from application default
+credentials; project_id and location from [destination.bigquery] or the options below.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.load import (
+    DATASET_NAME,
     DEFAULT_DAYS_PER_LOAD,
     DEFAULT_DUCKDB_PATH,
     DESTINATIONS,
@@ -44,8 +48,19 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--destination",
         choices=DESTINATIONS,
-        default="duckdb",
-        help="where to load (default: duckdb)",
+        help="where to load (default: destination_type under [pipelines.atlas_billing], else"
+        " duckdb)",
+    )
+    parser.add_argument(
+        "--dataset",
+        help=f"the dataset of the raw tables (default: {DATASET_NAME})",
+    )
+    parser.add_argument(
+        "--bigquery-project", help="BigQuery project (default: [destination.bigquery] config)"
+    )
+    parser.add_argument(
+        "--bigquery-location",
+        help="BigQuery location, e.g. EU (default: [destination.bigquery] config, else US)",
     )
     parser.add_argument(
         "--duckdb-path",
@@ -88,6 +103,9 @@ def load_from_args(args: argparse.Namespace) -> LoadSummary:
     return load(
         destination=args.destination,
         duckdb_path=args.duckdb_path,
+        dataset_name=args.dataset,
+        bigquery_project=args.bigquery_project,
+        bigquery_location=args.bigquery_location,
         pipelines_dir=args.pipelines_dir,
         full_refresh=args.full_refresh,
         days_per_load=args.days_per_load,

@@ -1,7 +1,9 @@
 """What runs after a load: the purchase ledger, then the dbt project (`dbt/`), in this process.
 
 dbt is driven through its programmatic API (`dbtRunner`), against the profile committed in
-`dbt/profiles.yml`, whose `duckdb` target reads the file named by `ATLAS_BILLING_DUCKDB_PATH`.
+`dbt/profiles.yml`: its `duckdb` target reads the file named by `ATLAS_BILLING_DUCKDB_PATH`; its
+`bigquery` target (and `bigquery_emulator`) the project, location and credentials of the load,
+passed in environment variables (see pipelines/bigquery.py).
 A failing data test, unit test or model makes `build` raise one `AtlasBillingError` that names it.
 `atlas-billing run` gets its `--credit-ledger` and `--no-dbt` options from here.
 """
@@ -57,31 +59,88 @@ def add_transform_arguments(parser: argparse.ArgumentParser) -> None:
 def transform_after_load(args: argparse.Namespace, summary: Any) -> int:
     """Load the purchase ledger if one was given, then build the dbt project; the exit code.
 
-    `summary` is the load's `LoadSummary` (destination, dataset, DuckDB file). Raises
-    AtlasBillingError (the CLI prints it, exit 2) when the ledger is invalid or dbt fails.
+    `summary` is the load's `LoadSummary` (destination, dataset, DuckDB file). A full refresh
+    of the load rebuilds the incremental models whole too. Raises AtlasBillingError (the CLI
+    prints it, exit 2) when the ledger is invalid or dbt fails.
     """
-    if summary.destination != "duckdb" or summary.duckdb_path is None:
-        if args.credit_ledger or not args.no_dbt:
-            raise ConfigurationError(
-                f"--credit-ledger and dbt after the load support the duckdb destination only,"
-                f" not {summary.destination}; pass --no-dbt"
-            )
+    if args.no_dbt and not args.credit_ledger:
         return 0
+    if summary.destination not in ("duckdb", "bigquery") or summary.dlt_destination is None:
+        raise ConfigurationError(
+            f"--credit-ledger and dbt after the load support duckdb and bigquery,"
+            f" not {summary.destination}; pass --no-dbt"
+        )
     if args.credit_ledger:
-        import dlt
-
         from pipelines.credit_ledger import load_credit_ledger
 
         rows = load_credit_ledger(
             args.credit_ledger,
-            destination=dlt.destinations.duckdb(credentials=str(summary.duckdb_path)),
+            destination=summary.dlt_destination,
             dataset_name=summary.dataset_name,
             pipelines_dir=args.pipelines_dir,
         )
         print(f"credit ledger: {rows} lots from {args.credit_ledger}", flush=True)
     if not args.no_dbt:
-        print(build(summary.duckdb_path, threads=args.dbt_threads), flush=True)
+        target = (
+            duckdb_target(summary.duckdb_path, dataset_name=summary.dataset_name)
+            if summary.destination == "duckdb"
+            else bigquery_target(summary.dlt_destination, dataset_name=summary.dataset_name)
+        )
+        full_refresh = bool(getattr(args, "full_refresh", False))
+        print(build(target, threads=args.dbt_threads, full_refresh=full_refresh), flush=True)
     return 0
+
+
+@dataclass(frozen=True)
+class DbtTarget:
+    """Where dbt builds: a target of dbt/profiles.yml and the environment that fills it in."""
+
+    name: str
+    """The profile's target: `duckdb`, `bigquery` or `bigquery_emulator`."""
+    env: Mapping[str, str]
+    target_path: Path
+    """The default folder of dbt's artifacts and logs: one per warehouse, never shared."""
+    vars: Mapping[str, Any]
+    """Project vars the warehouse needs, e.g. where the raw dataset is."""
+    duckdb_path: Path | None = None
+
+
+def duckdb_target(duckdb_path: Path, *, dataset_name: str | None = None) -> DbtTarget:
+    """The `duckdb` target over a loaded file; AtlasBillingError when there is no such file."""
+    duckdb_path = Path(duckdb_path).resolve()
+    if not duckdb_path.exists():
+        raise AtlasBillingError(f"dbt build: no DuckDB file at {duckdb_path}; load data first")
+    return DbtTarget(
+        name="duckdb",
+        env={DUCKDB_PATH_ENV: str(duckdb_path), DBT_TARGET_ENV: "duckdb"},
+        target_path=default_target_path(duckdb_path),
+        vars=_dataset_vars(dataset_name),
+        duckdb_path=duckdb_path,
+    )
+
+
+def bigquery_target(destination: Any, *, dataset_name: str | None = None) -> DbtTarget:
+    """The `bigquery` target over the project, location and credentials of a dlt destination
+    (the `bigquery_emulator` target when BIGQUERY_EMULATOR_HOST is set)."""
+    from pipelines.bigquery import PROJECT_ENV, dbt_environment
+
+    name, env = dbt_environment(destination)
+    where = f"{env[PROJECT_ENV]}.{marts_schema()}"
+    digest = hashlib.sha1(where.encode()).hexdigest()[:8]
+    return DbtTarget(
+        name=name,
+        env={**env, DBT_TARGET_ENV: name},
+        target_path=DBT_PROJECT_DIR / "target" / f"{name}-{digest}",
+        vars=_dataset_vars(dataset_name),
+    )
+
+
+def _dataset_vars(dataset_name: str | None) -> dict[str, Any]:
+    from pipelines.load import DATASET_NAME
+
+    if dataset_name and dataset_name != DATASET_NAME:
+        return {"atlas_billing_schema": dataset_name}
+    return {}
 
 
 @dataclass(frozen=True)
@@ -102,27 +161,28 @@ class DbtBuildSummary:
 
 
 def build(
-    duckdb_path: Path,
+    warehouse: Path | DbtTarget,
     *,
     vars: Mapping[str, Any] | None = None,
     threads: int = DEFAULT_THREADS,
     target_path: Path | None = None,
     select: Sequence[str] = (),
     quiet: bool = True,
+    full_refresh: bool = False,
 ) -> DbtBuildSummary:
-    """Run `dbt build` (seeds, models, data tests and unit tests) over a DuckDB file.
+    """Run `dbt build` (seeds, models, data tests and unit tests) in a warehouse.
 
+    `warehouse` is a DuckDB file or a `DbtTarget` (e.g. `bigquery_target(destination)`).
     `vars` override the project's vars (e.g. `atlas_billing_as_of`). `target_path` is where dbt
-    writes its artifacts and logs (default: one folder per DuckDB file under `dbt/target`, so
-    builds of different files never share one).
+    writes its artifacts and logs (default: one folder per DuckDB file or BigQuery dataset under
+    `dbt/target`, so builds of different warehouses never share one). `full_refresh` rebuilds
+    the incremental models whole.
     Raises AtlasBillingError naming every model or test that failed.
     """
     from dbt.cli.main import dbtRunner
 
-    duckdb_path = Path(duckdb_path).resolve()
-    if not duckdb_path.exists():
-        raise AtlasBillingError(f"dbt build: no DuckDB file at {duckdb_path}; load data first")
-    target_path = Path(target_path) if target_path else default_target_path(duckdb_path)
+    target = warehouse if isinstance(warehouse, DbtTarget) else duckdb_target(Path(warehouse))
+    target_path = Path(target_path) if target_path else target.target_path
     args = [
         "build",
         "--project-dir",
@@ -130,7 +190,7 @@ def build(
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
         "--target",
-        "duckdb",
+        target.name,
         "--threads",
         str(threads),
         "--target-path",
@@ -140,17 +200,21 @@ def build(
     ]
     if quiet:
         args += ["--log-level", "none"]  # our summary or error line says it; dbt.log has all
-    if vars:
-        args += ["--vars", json.dumps(dict(vars), default=str)]
+    all_vars = {**target.vars, **(vars or {})}
+    if all_vars:
+        args += ["--vars", json.dumps(all_vars, default=str)]
+    if full_refresh:
+        args.append("--full-refresh")
     for selector in select:
         args += ["--select", selector]
 
     started = time.perf_counter()
-    with temporary_environment({DUCKDB_PATH_ENV: str(duckdb_path), DBT_TARGET_ENV: "duckdb"}):
+    with temporary_environment(target.env):
         try:
             outcome = dbtRunner().invoke(args)
         finally:
-            _release_duckdb()
+            if target.duckdb_path is not None:
+                _release_duckdb()
     elapsed = time.perf_counter() - started
 
     results = list(getattr(outcome.result, "results", None) or [])

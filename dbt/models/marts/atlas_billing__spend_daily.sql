@@ -3,17 +3,36 @@
     A day is final once it is closed and older than the restatement window: a closed day's cost
     can still change for a few days (failed generations refunded, token-billed video charged on
     completion), and the source re-reads those days. "Now" for that rule is the latest balance
-    snapshot, or, without snapshots, how far the loaded costs reach. -#}
+    snapshot, or, without snapshots, how far the loaded costs reach.
+
+    Incremental: a build rebuilds the days not final yet and the last
+    `atlas_billing_spend_daily_lookback_days` days, merging on `row_key` (the source's key of a
+    day, key and model); rows of those days that are no longer loaded are deleted first. On
+    BigQuery the table is partitioned by day and clustered like the raw tables. -#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='row_key',
+    partition_by=(
+        {'field': 'date', 'data_type': 'date', 'granularity': 'day'}
+        if target.type == 'bigquery' else none
+    ),
+    cluster_by=(['api_key_id', 'model'] if target.type == 'bigquery' else none),
+    pre_hook="{{ atlas_billing.spend_daily_delete_vanished_rows() }}",
+) }}
 
 with costs as (
 
     select * from {{ ref('stg_atlas_billing__model_costs') }}
+    where {{ atlas_billing.spend_daily_rebuilt_days('cost_date', is_incremental()) }}
 
 ),
 
 usage as (
 
     select * from {{ ref('stg_atlas_billing__model_usage') }}
+    where {{ atlas_billing.spend_daily_rebuilt_days('usage_date', is_incremental()) }}
 
 ),
 
@@ -38,6 +57,7 @@ reference_day as (
 joined as (
 
     select
+        coalesce(costs.row_key, usage.row_key) as row_key,
         coalesce(costs.cost_date, usage.usage_date) as date,
         coalesce(costs.api_key_id, usage.api_key_id) as api_key_id,
         coalesce(costs.model, usage.model) as model,
@@ -63,6 +83,7 @@ joined as (
 final as (
 
     select
+        joined.row_key,
         joined.date,
         joined.api_key_id,
         joined.model,
