@@ -2,8 +2,9 @@
 token the emulator does not check and `api_endpoint`; money cast as NUMERIC(38, 9) stays exact
 to the micro-dollar through seeds, models, an incremental merge, data tests and unit tests.
 
-The project here is a small stand-in written by the test; it shows the settings that work
-before the real dbt project gets its `bigquery` target.
+The project here is a small stand-in written by the test, with extreme amounts; it pins the
+emulator settings the real project's `bigquery_emulator` target uses (test_bq_marts.py builds the
+real project).
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 NUMERIC(38, 9), tables partitioned by day and clustered on API key and model, and a re-read window
 that replaces its days whole with a DELETE BigQuery can prune to the window's partitions.
 
-The resource here is a stand-in shaped like `model_costs`; it shows the dlt settings that work
-(delete-insert with a `destination_scope` naming the window's days as constants) before the real
-source is pointed at BigQuery.
+The resource here is a stand-in shaped like `model_costs`, with extreme amounts; it pins the dlt
+settings the real source uses (delete-insert with a `destination_scope` naming the window's days
+as constants: `sources.atlas_billing.replace_days`), which test_bq_marts.py runs end to end.
 """
 
 from __future__ import annotations
