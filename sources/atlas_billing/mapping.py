@@ -37,7 +37,7 @@ GROUP_KEY_FIELDS = {"model_type": "model_type", "model": "model", "api_key": "ap
 """group_by value -> the result field carrying it."""
 USAGE_COUNT_FIELDS = ("requests", "input_tokens", "output_tokens", "images", "videos")
 DAY_MARKER = "_clears_day"
-"""Column of the marker rows that empty a re-read day before its rows go in (dlt `hard_delete`)."""
+"""Column of the day-marker rows, one per re-read day (dlt `hard_delete`: never inserted)."""
 
 _RESULT_FIELDS = {"object", "model_type", "model", "api_key_id"}
 _COST_FIELDS = _RESULT_FIELDS | {"amount"}
@@ -426,10 +426,11 @@ def _micros_to_money(micros: list[int]) -> pa.Array:
 
 
 def day_markers_table(days: Iterable[date], kind: str) -> pa.Table:
-    """One marker row per day: loaded with the day's rows, it deletes what the day held before.
+    """One marker row per day, loaded with the day's rows and never inserted (dlt `hard_delete`).
 
-    A re-read day thereby replaces the stored day whole, even when rows vanished from it or it
-    came back empty; dlt never inserts the markers themselves.
+    The load deletes every day it re-read (named as constants: see `replace_days`) before it
+    inserts their rows; the markers make a window whose days all came back empty a load of its
+    own too, so those days are emptied rather than left as they were.
     """
     schema = COSTS_SCHEMA if kind == "costs" else USAGE_SCHEMA
     days = list(days)
