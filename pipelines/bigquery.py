@@ -57,7 +57,7 @@ def bigquery_destination(
 
     Against an emulator the credentials are anonymous (dlt's configuration cannot say so).
     """
-    if importlib.util.find_spec("google.cloud.bigquery") is None:
+    if not _installed("google.cloud.bigquery"):
         raise ConfigurationError(
             "BigQuery needs the bigquery extra: `uv sync --extra bigquery` or"
             " `pip install 'atlas-billing[bigquery]'`"
@@ -70,6 +70,13 @@ def bigquery_destination(
     if emulator_endpoint():
         options["credentials"] = anonymous_credentials(project or _configured_project())
     return dlt.destinations.bigquery(**options)
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:  # a parent package is missing
+        return False
 
 
 def anonymous_credentials(project: str | None) -> GcpServiceAccountCredentials:
