@@ -157,18 +157,24 @@ def run_suite(
             return done
 
         big = truth.cost_rows + truth.usage_rows
-        floor = timed(
-            "floor",
-            run_floor,
-            big,
-            start=start,
-            end=end,
-            max_in_flight=settings.DEFAULT_MAX_IN_FLIGHT,
-        )
-        floor.minimum_requests = sum(truth.minimum_requests().values())
+        minimum = sum(truth.minimum_requests().values())
+
+        def floor_run(name: str) -> None:
+            timed(
+                name,
+                run_floor,
+                big,
+                start=start,
+                end=end,
+                max_in_flight=settings.DEFAULT_MAX_IN_FLIGHT,
+            ).minimum_requests = minimum
+
+        # the floor right before and right after ours: a neighbour's load hits them alike
+        floor_run("floor")
         ours_db = work / "ours.duckdb"
         ours = timed("ours", run_ours, big, **_ours_paths(work, "ours"), start_date=start)
-        ours.minimum_requests = floor.minimum_requests
+        ours.minimum_requests = minimum
+        floor_run("floor_again")
         peer = timed(
             "peer",
             run_peer,
@@ -206,7 +212,7 @@ def run_suite(
                 start_date=start,
                 max_in_flight=in_flight,
             )
-            slow.minimum_requests = floor.minimum_requests
+            slow.minimum_requests = minimum
         sim.set_latency(0)
 
         dbt: dict[str, Any] = {}
@@ -341,9 +347,15 @@ def ratios(runs: dict[str, Run]) -> dict[str, float | None]:
             return None
         return round(run.requests.total / run.minimum_requests, 4)
 
+    def cpu(name: str) -> float | None:
+        run = runs.get(name)
+        return run.measured.cpu_seconds + run.simulator_cpu_seconds if run else None
+
+    floors = [w for w in (wall("floor"), wall("floor_again")) if w is not None]
     long, short = runs.get("ours"), runs.get("ours_short_backfill")
     return {
-        "ours_over_floor": ratio(wall("ours"), wall("floor")),
+        # the best floor: the closest this machine came to the physical limit
+        "ours_over_floor": ratio(wall("ours"), min(floors) if floors else None),
         "peer_over_ours": ratio(wall("peer"), wall("ours")),
         "backfill_requests_over_minimum": over_minimum("ours"),
         "incremental_requests_over_minimum": over_minimum("ours_incremental"),
@@ -352,6 +364,9 @@ def ratios(runs: dict[str, Run]) -> dict[str, float | None]:
             short.measured.peak_rss_mb if short else None,
         ),
         "latency_speedup": ratio(wall("ours_latency_one_in_flight"), wall("ours_latency")),
+        # not a target: CPU seconds (client + simulator) of ours over the floor's, which a busy
+        # neighbour on the shared cores disturbs less than wall time
+        "ours_over_floor_cpu": ratio(cpu("ours"), cpu("floor")),
     }
 
 
@@ -421,6 +436,8 @@ def table(report: dict[str, Any]) -> str:
     for name, target in report["targets"].items():
         met = {True: "met", False: "MISSED", None: "n/a"}[target["met"]]
         lines.append(f"{name:<36}{target['value']!s:>10}  target {target['target']:<8} {met}")
+    cpu_ratio = report["ratios"].get("ours_over_floor_cpu")
+    lines.append(f"{'ours_over_floor_cpu':<36}{cpu_ratio!s:>10}  (client + simulator CPU)")
     m = report["machine"]
     lines.append("")
     lines.append(
