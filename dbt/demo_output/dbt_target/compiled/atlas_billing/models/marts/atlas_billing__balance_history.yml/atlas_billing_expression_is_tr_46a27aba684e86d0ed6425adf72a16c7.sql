@@ -1,6 +1,0 @@
-
-
-select *
-from "atlas"."atlas_billing_models"."atlas_billing__balance_history"
-where not coalesce((available_usd = coalesce(cash_usd, 0) + coalesce(bonus_usd, 0) + coalesce(subscription_bonus_usd, 0) - coalesce(frozen_usd, 0)), false)
-
