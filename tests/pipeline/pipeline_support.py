@@ -3,6 +3,7 @@ tmp_path, and functions that read what was loaded."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -104,3 +105,21 @@ def ledger_costs(
         (r["date"], r["model"], r["api_key_id"]): r["amount_usd"]
         for r in sim.ledger.model_costs(start, end, group_by=("model", "api_key"))
     }
+
+
+def run_command(base_url: str, first_day: date, db: Path, pipelines_dir: Path) -> list[str]:
+    """`atlas-billing run` from the first day into `db`, as a subprocess's argument list."""
+    return [
+        sys.executable,
+        "-m",
+        "pipelines.cli",
+        "run",
+        "--base-url",
+        base_url,
+        "--start-date",
+        first_day.isoformat(),
+        "--duckdb-path",
+        str(db),
+        "--pipelines-dir",
+        str(pipelines_dir),
+    ]

@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pipeline_support import NOW, Served, account, snapshot, table_rows
+from pipeline_support import NOW, Served, account, run_command, snapshot, table_rows
 
 TODAY = NOW.date()
 DAYS_PER_LOAD = 60
@@ -24,18 +23,7 @@ def start_run(served: Served, db: Path, pipelines_dir: Path) -> subprocess.Popen
     env = {**os.environ, "SOURCES__ATLAS_BILLING__API_KEY": served.sim.keys.admin}
     return subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "run",
-            "--base-url",
-            served.base_url,
-            "--start-date",
-            served.sim.config.first_day.isoformat(),
-            "--duckdb-path",
-            str(db),
-            "--pipelines-dir",
-            str(pipelines_dir),
+            *run_command(served.base_url, served.sim.config.first_day, db, pipelines_dir),
             "--days-per-load",
             str(DAYS_PER_LOAD),
             "--no-dbt",

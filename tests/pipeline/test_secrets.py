@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 from dlt.common.versioned_state import decompress_state
-from pipeline_support import NOW, Served, account, columns, query
+from pipeline_support import NOW, Served, account, columns, query, run_command
 
 TODAY = NOW.date()
 
@@ -25,18 +24,9 @@ def cli_run(served: Served, key: str, *args: str) -> subprocess.CompletedProcess
     }
     return subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "run",
-            "--base-url",
-            served.base_url,
-            "--start-date",
-            served.sim.config.first_day.isoformat(),
-            "--duckdb-path",
-            str(served.db),
-            "--pipelines-dir",
-            str(served.pipelines_dir),
+            *run_command(
+                served.base_url, served.sim.config.first_day, served.db, served.pipelines_dir
+            ),
             "--no-dbt",
             *args,
         ],
