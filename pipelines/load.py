@@ -24,6 +24,7 @@ import dlt
 import duckdb
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.destination import Destination
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.bigquery import bigquery_destination, with_bigquery_layout
@@ -38,6 +39,9 @@ DEFAULT_DUCKDB_PATH = Path("atlas.duckdb")
 """Not `atlas_billing.duckdb`: DuckDB would name its catalog like the dataset (see below)."""
 DEFAULT_DAYS_PER_LOAD = 360
 """Days per dlt load in a backfill: each load commits, so a kill loses at most this many days."""
+DUCKDB_SETTINGS: dict[str, Any] = {"memory_limit": "256MB", "preserve_insertion_order": False}
+"""DuckDB settings of the load (override any under `[destination.duckdb.credentials]
+global_config` in dlt config)."""
 BALANCE = "balance_snapshots"
 DESTINATIONS = ("duckdb", "bigquery")
 """Destinations `load` can build from a name; BigQuery is configured the dlt way (see
@@ -236,11 +240,25 @@ def _destination(
         return destination
     if destination == "duckdb":
         _check_duckdb_file(duckdb_path, dataset_name)
-        return dlt.destinations.duckdb(credentials=str(duckdb_path))
+        return dlt.destinations.duckdb(credentials=_duckdb_credentials(duckdb_path))
     if destination == "bigquery":
         return bigquery_destination(project=bigquery_project, location=bigquery_location)
     raise ConfigurationError(
         f"unknown destination {destination!r}; supported: {', '.join(DESTINATIONS)}"
+    )
+
+
+def _duckdb_credentials(path: Path) -> DuckDbCredentials:
+    """The DuckDB file with the load's settings: ours, then any the user gave in dlt config.
+
+    DuckDB otherwise takes up to 80% of the machine's memory and keeps insertion order, so the
+    load's memory grows with the rows per load; with a cap it spills to a temporary directory
+    beside the file instead, and a long backfill stays as flat as a short one.
+    """
+    configured: Any = dlt.config.get("destination.duckdb.credentials.global_config")
+    return DuckDbCredentials(
+        str(path),
+        global_config={**DUCKDB_SETTINGS, **(configured if isinstance(configured, dict) else {})},
     )
 
 

@@ -5,10 +5,10 @@ Configure it under `[sources.atlas_billing]` in `.dlt/config.toml` and `.dlt/sec
 with environment variables such as `SOURCES__ATLAS_BILLING__API_KEY`.
 
 Daily tables are incremental on the last closed day (`closed_through` in each resource's state):
-every run reads again from `lookback_days` before the last closed day through the server's today,
-and replaces each day it read whole: the load deletes the days it read, named as constants
-(`replace_days`), then inserts what it read. Constants let a warehouse that partitions by day
-(BigQuery) touch only those days' partitions.
+every run reads the last `lookback_days` closed days again and what came after them through the
+server's today, and replaces each day it read whole: the load deletes the days it read, named as
+constants (`replace_days`), then inserts what it read. Constants let a warehouse that partitions by
+day (BigQuery) touch only those days' partitions.
 """
 
 from __future__ import annotations
@@ -18,7 +18,11 @@ from typing import Any
 
 import dlt
 import pyarrow as pa
-from dlt.common.schema.typing import TTableSchemaColumns, TWriteDispositionConfig
+from dlt.common.schema.typing import (
+    TDeleteInsertStrategyDict,
+    TTableSchemaColumns,
+    TWriteDispositionConfig,
+)
 from dlt.sources import DltResource
 
 from sources.atlas_billing import mapping, settings
@@ -35,6 +39,12 @@ from sources.atlas_billing.helpers import (
 )
 
 _DELETE_INSERT: TWriteDispositionConfig = {"disposition": "merge", "strategy": "delete-insert"}
+_DAY_ROWS_DELETE_INSERT = TDeleteInsertStrategyDict(
+    disposition="merge", strategy="delete-insert", deduplicated=True
+)
+"""model_costs and model_usage: the API sends each group once a day (checked as pages are read,
+`mapping.GroupsOfADay`), so the load skips dlt's deduplication of the staged rows, a window
+function over every row loaded."""
 _DAY_ROW_COLUMNS: TTableSchemaColumns = {
     "date": {"data_type": "date", "nullable": False},
     "row_key": {"data_type": "text", "nullable": False},
@@ -80,7 +90,7 @@ def atlas_billing_source(
         grain: Group keys of model_costs/model_usage: `model,api_key` (finest), `model`,
             `api_key` or `model_type`.
         model_ids, api_key_ids, model_types: Optional filters (any length: requests are batched).
-        lookback_days: Days before the last closed day that every run reads again, because
+        lookback_days: Closed days (up to the last one) that every run reads again, because
             refunds and late charges can still change a closed day.
         read_lookback: False goes on right after the last closed day instead: for the later
             loads of one backfill, whose first load read the lookback already.
@@ -158,6 +168,7 @@ def atlas_billing_source(
             filters=filter_batches(
                 model_ids=model_ids, api_key_ids=api_key_ids, model_types=model_types
             ),
+            load_balance=load_balance,
         ),
         progress,
     )
@@ -173,22 +184,24 @@ def atlas_billing_source(
 
 
 @dlt.resource(
-    write_disposition=_DELETE_INSERT,
+    write_disposition=_DAY_ROWS_DELETE_INSERT,
     primary_key="row_key",
+    parallelized=True,
     columns={**_DAY_ROW_COLUMNS, **mapping.money_columns(["amount_usd"])},
 )
 def model_costs(reader: BillingReader) -> Iterator[pa.Table]:
     """Daily model cost per group of the configured grain (default: model and API key).
 
-    Reads days [closed_through - lookback_days, server today] (or from `start_date` on the
+    Reads days [closed_through + 1 - lookback_days, server today] (or from `start_date` on the
     first run); each of those days is replaced whole, so restated days lose rows that vanished.
     """
     yield from _daily_rows(reader, "model_costs", "/model-costs", "costs")
 
 
 @dlt.resource(
-    write_disposition=_DELETE_INSERT,
+    write_disposition=_DAY_ROWS_DELETE_INSERT,
     primary_key="row_key",
+    parallelized=True,
     columns={
         **_DAY_ROW_COLUMNS,
         **mapping.count_columns(mapping.USAGE_COUNT_FIELDS),
@@ -218,13 +231,12 @@ def replace_days(days: DayRange) -> TWriteDispositionConfig:
     new ones in a subquery, which BigQuery cannot prune: every run would scan the whole table.)
     Rows that vanished from a re-read day go with it, whether or not other rows came back.
     """
-    return {
-        "disposition": "merge",
-        "strategy": "delete-insert",
-        "destination_scope": (
+    return TDeleteInsertStrategyDict(
+        **_DAY_ROWS_DELETE_INSERT,
+        destination_scope=(
             f"date >= DATE '{days.start.isoformat()}' AND date < DATE '{days.end.isoformat()}'"
         ),
-    }
+    )
 
 
 def _replacing_days(tables: Iterable[pa.Table], cuts: Sequence[DayRange]) -> Iterator[Any]:
@@ -247,6 +259,7 @@ def _replacing_days(tables: Iterable[pa.Table], cuts: Sequence[DayRange]) -> Ite
 @dlt.resource(
     write_disposition=_DELETE_INSERT,
     primary_key="date",
+    parallelized=True,
     columns=mapping.money_columns(["amount_usd"]),
 )
 def daily_cost_totals(reader: BillingReader) -> Iterator[pa.Table]:
@@ -261,7 +274,7 @@ def daily_cost_totals(reader: BillingReader) -> Iterator[pa.Table]:
     reader.record("daily_cost_totals", cuts, state)
 
 
-@dlt.resource(write_disposition=_DELETE_INSERT, primary_key="model")
+@dlt.resource(write_disposition=_DELETE_INSERT, primary_key="model", parallelized=True)
 def models(reader: BillingReader) -> Iterator[pa.Table]:
     """Every model with costs in the days read, with its model_type (merged on model).
 

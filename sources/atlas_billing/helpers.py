@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import product
 from typing import Any, TypeVar, cast
@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from sources.atlas_billing import mapping, settings
 from sources.atlas_billing.client import AtlasBillingClient, QueryParams, RequestStats
-from sources.atlas_billing.errors import AtlasApiError, ConfigurationError
+from sources.atlas_billing.errors import AtlasApiError, AtlasBillingError, ConfigurationError
 
 T = TypeVar("T")
 ONE_DAY = timedelta(days=1)
@@ -69,10 +69,15 @@ def days_to_read(
 ) -> tuple[DayRange | None, bool]:
     """The days a resource reads this time, and whether days remain for a later call.
 
-    From `start_date` the first time. Afterwards from `lookback_days` before the last closed day
-    (a closed day's cost can still change for a few days: refunds, late charges), through the
-    server's today inclusive (or `end_date`, exclusive). With daily runs, a lookback of N days
-    catches every restatement that lands within N days of a day closing. `lookback_days=None`
+    From `start_date` the first time. Afterwards the last `lookback_days` closed days again (a
+    closed day's cost can still change for a few days: refunds, late charges) and everything
+    after them through the server's today inclusive (or `end_date`, exclusive).
+
+    Why N closed days suffice: a restatement of day D lands within N days of D closing, before
+    D + 1 + N (00:00). The last run stopped at a moment on its server day R - 1 (or later) and
+    recorded closed_through = R - 2 (or later); a restatement that landed since then, after
+    R - 1 00:00, is of a day D > R - 2 - N, so D >= closed_through + 1 - N. Runs further apart
+    record an older closed_through and read further back on their own. `lookback_days=None`
     goes on right after the last closed day (the later chunks of one backfill). `max_days` caps
     one call, so a backfill can commit in chunks.
     """
@@ -81,7 +86,9 @@ def days_to_read(
         if lookback_days is None:
             start = max(start_date, closed_through + ONE_DAY)
         else:
-            start = max(start_date, closed_through - timedelta(days=max(0, lookback_days)))
+            start = max(
+                start_date, closed_through + ONE_DAY - timedelta(days=max(0, lookback_days))
+            )
     end = server_today + ONE_DAY
     if end_date is not None:
         end = min(end, end_date)
@@ -188,6 +195,9 @@ class LoadProgress:
     on_change: Callable[[str], None] | None = None
     server_today: date | None = None
     """The server's today as the run's first load found it; its later loads plan with it."""
+    balance_snapshot: tuple[pa.Table, pa.Table] | None = None
+    """The run's balance snapshot and cost observations, taken with the server's today and
+    loaded by the run's last load."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def resource(self, name: str) -> ResourceProgress:
@@ -369,6 +379,8 @@ class ReadSettings:
     max_in_flight: int
     filters: list[list[tuple[str, str]]]
     """Filter parameters per request batch (see `filter_batches`); `[[]]` without filters."""
+    load_balance: bool = False
+    """Whether the run takes a balance snapshot: its response then tells the server's clock."""
 
 
 class BillingReader:
@@ -382,37 +394,63 @@ class BillingReader:
         self.read = read
         self.progress = progress
         self._lock = threading.Lock()
+        self._clock_lock = threading.Lock()
+        """Held while the run's clock and balance snapshot are taken (reading takes `_lock`)."""
         self._server_today: date | None = None
+        self._clock_error: AtlasBillingError | None = None
         self._first_partial: dict[str, date] = {}
 
     # -- planning ---------------------------------------------------------------------------
 
     def server_today(self, probe_day: date) -> date:
-        """The server's current UTC day, from the `Date` header of one small request.
+        """The server's current UTC day, from the `Date` header of one response.
 
-        Asked once per run: the later loads of a chunked backfill plan with the same day.
+        Asked once per run: the later loads of a chunked backfill plan with the same day. With
+        a balance snapshot to take, the snapshot is that response (taken now, loaded by the
+        run's last load); otherwise one small /model-costs request asks the clock.
         """
-        with self._lock:
+        with self._clock_lock:
             if self._server_today is None:
                 self._server_today = self.progress.server_today
             if self._server_today is not None:
                 return self._server_today
-            params = [
-                *window_params(DayRange(probe_day, probe_day + ONE_DAY)),
-                ("scope", self.read.scope),
-                ("limit", "1"),
-            ]
+            if self._clock_error is not None:  # the resources reading side by side share it
+                raise self._clock_error
             try:
-                response = self.client.get("/model-costs", params)
-                now = response.require_server_time()
-            except AtlasApiError as exc:
-                # a start in the server's future is the user's mistake, not the API's
-                if exc.status == 400 and self.client.last_server_time is not None:
-                    self._check_start(self.client.last_server_time.date())
+                now = self._balance_time() if self.read.load_balance else None
+                if now is None:
+                    now = self._probe_clock(probe_day)
+            except AtlasBillingError as exc:
+                self._clock_error = exc
                 raise
             self._server_today = self.progress.server_today = now.date()
             self._check_start(self._server_today)
             return self._server_today
+
+    def _balance_time(self) -> datetime | None:
+        """The time of the run's balance snapshot, or None when the key may not read the balance:
+        the days are read first then, and the snapshot's own load says what is missing."""
+        try:
+            snapshot, _ = self._take_balance()
+        except AtlasApiError as exc:
+            if exc.status == 403:
+                return None
+            raise
+        return cast(datetime, snapshot.column("snapshot_at")[0].as_py())
+
+    def _probe_clock(self, probe_day: date) -> datetime:
+        params = [
+            *window_params(DayRange(probe_day, probe_day + ONE_DAY)),
+            ("scope", self.read.scope),
+            ("limit", "1"),
+        ]
+        try:
+            return self.client.get("/model-costs", params).require_server_time()
+        except AtlasApiError as exc:
+            # a start in the server's future is the user's mistake, not the API's
+            if exc.status == 400 and self.client.last_server_time is not None:
+                self._check_start(self.client.last_server_time.date())
+            raise
 
     def _check_start(self, today: date) -> None:
         start = self.read.start_date
@@ -527,8 +565,10 @@ class BillingReader:
                 yield mapping.day_markers_table(window, kind)
                 for batch in self.read.filters:
                     params = self._query(window, group_by, batch)
+                    groups = mapping.GroupsOfADay()
                     for response, buckets in self._pages(name, endpoint, window, params):
                         table = mapping.results_table(response, buckets, kind, self.read.grain)
+                        groups.check(response, buckets, table)
                         self.progress.rows_read(name, table.num_rows)
                         if table.num_rows:
                             yield table
@@ -615,14 +655,22 @@ class BillingReader:
                 yield mapping.models_table(new)
 
     def balance(self) -> tuple[pa.Table, pa.Table]:
+        """The run's balance snapshot (see `_take_balance`): the one taken when the run asked
+        the server's clock, else one taken now."""
+        with self._clock_lock:
+            return self._take_balance()
+
+    def _take_balance(self) -> tuple[pa.Table, pa.Table]:
         """A balance snapshot, and the ungrouped cost of each recent day as it stood at that moment.
 
         The days are the server's today and the `lookback_days + 1` days before it: every day
         whose cost may still be restated after the snapshot (a refund or late charge moves the
         balance when it happens), so the reconciliation can tell which interval a restatement
         fell in. The partial day's cost also goes on the snapshot row (`partial_day_*`).
-        Same scope and filters as the costs.
+        Same scope and filters as the costs. Taken once per run (kept in the run's progress).
         """
+        if self.progress.balance_snapshot is not None:
+            return self.progress.balance_snapshot
         balance = self.client.get("/balance")
         snapshot_at = balance.require_server_time()
         today = snapshot_at.date()
@@ -640,4 +688,6 @@ class BillingReader:
             partial_day_cost=partial_day.get("amount_usd"),
             partial_day_covered_until=partial_day.get("covered_until"),
         )
-        return snapshot, mapping.cost_observations_table(snapshot_at, totals)
+        taken = snapshot, mapping.cost_observations_table(snapshot_at, totals)
+        self.progress.balance_snapshot = taken
+        return taken

@@ -16,10 +16,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import chain
 from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from dlt.common.schema.typing import TTableSchemaColumns
 
 from sources.atlas_billing import settings
@@ -30,6 +32,9 @@ MONEY = pa.decimal128(settings.MONEY_PRECISION, settings.MONEY_SCALE)
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 _MONEY_VALUE = re.compile(r"-?[0-9]+\.[0-9]{6}")
+_MONEY_VALUE_ANCHORED = f"^{_MONEY_VALUE.pattern}$"
+_ABSENT = object()
+"""A field a result leaves out (where null would be a value)."""
 NULL_KEY = "<null>"
 """How a null group key (e.g. Playground usage without an API key) is written in `row_key`."""
 
@@ -245,6 +250,40 @@ def parse_buckets(response: ApiResponse) -> list[Bucket]:
     return buckets
 
 
+class GroupsOfADay:
+    """Fails on a group the API sends twice for one day, across the pages of one request chain.
+
+    Loaded twice, such a row would double its spend; kept once, a silent choice would hide a
+    broken answer. The load does not deduplicate (see `replace_days`), so this is the guard. A
+    day's results can span pages, which come in date order: the keys of the day being read
+    are kept, and no more.
+    """
+
+    def __init__(self) -> None:
+        self._day: date | None = None
+        self._keys: set[str] = set()
+
+    def check(self, response: ApiResponse, buckets: Sequence[Bucket], table: pa.Table) -> None:
+        keys = table.column("row_key").to_pylist()
+        start = 0
+        for bucket in buckets:
+            day_keys = keys[start : start + len(bucket.results)]
+            start += len(day_keys)
+            if bucket.date != self._day:
+                self._day, self._keys = bucket.date, set()
+            new = set(day_keys)
+            if len(new) != len(day_keys) or not self._keys.isdisjoint(new):
+                repeated = next(
+                    key
+                    for n, key in enumerate(day_keys)
+                    if key in self._keys or key in day_keys[:n]
+                )
+                raise violation(
+                    response, f"{bucket.field}.results", f"repeat a group of the day: {repeated}"
+                )
+            self._keys |= new
+
+
 def response_scope(response: ApiResponse) -> str | None:
     """The `scope` a list response says it covers."""
     return _optional_text(response.body.get("scope"), "scope", response)
@@ -294,29 +333,34 @@ def results_table(
     arrays[DAY_MARKER] = _repeated([None], [len(results)], pa.bool_())
     columns: dict[str, list[Any]] = {}
     where = _ResultPath(buckets)
-    for name in group_fields:
-        missing = next((i for i, r in enumerate(results) if name not in r), None)
-        if missing is not None:
-            raise violation(response, f"{where(missing)}.{name}", "is missing although grouped on")
     for name in ("model_type", "model", "api_key_id"):
-        values = [r.get(name) for r in results]
+        values = [r.get(name, _ABSENT) for r in results]
+        types = _types(values)
+        if object in types:  # the type of _ABSENT alone
+            if name in group_fields:
+                missing = values.index(_ABSENT)
+                raise violation(
+                    response, f"{where(missing)}.{name}", "is missing although grouped on"
+                )
+            values = (
+                [None] * len(values)
+                if types == {object}
+                else [None if value is _ABSENT else value for value in values]
+            )
         _check_all(response, where, name, values, _is_optional_text, "is not a string or null")
         columns[name] = values
-    # row_key: "<date>|<grain>|model=<model>|api_key=<id or <null>>", built a column at a time
-    keys = [
-        key
-        for bucket in buckets
-        for key in [f"{bucket.date.isoformat()}|{grain}"] * len(bucket.results)
-    ]
+    # row_key: "<date>|<grain>|model=<model>|api_key=<id or <null>>", joined by Arrow a column at
+    # a time (see `row_key`, the reference for one row)
+    keys = _repeated(
+        [f"{bucket.date.isoformat()}|{grain}" for bucket in buckets], counts, pa.string()
+    )
     for name in group_fields:
-        label = f"|{name.removesuffix('_id')}="
-        keys = [
-            key + label + (NULL_KEY if value is None else value)
-            for key, value in zip(keys, columns[name], strict=True)
-        ]
-    columns["row_key"] = keys
+        label = pa.scalar(f"|{name.removesuffix('_id')}=")
+        values = pc.fill_null(pa.array(columns[name], pa.string()), NULL_KEY)
+        keys = pc.binary_join_element_wise(keys, label, values, "")
+    arrays["row_key"] = keys
     if kind == "costs":
-        arrays["amount_usd"], columns["currency"] = _money_column(response, where, results)
+        arrays["amount_usd"], arrays["currency"] = _money_column(response, where, results)
     else:
         for name in USAGE_COUNT_FIELDS:
             values = [r.get(name) for r in results]
@@ -326,7 +370,7 @@ def results_table(
     for field in fields:
         if field.name not in arrays:
             arrays[field.name] = pa.array(columns[field.name], type=field.type)
-    extra_names = sorted(set().union(*(r.keys() for r in results)) - known) if results else []
+    extra_names = sorted(set(chain.from_iterable(results)) - known)
     for name in extra_names:
         column = name if name not in arrays else f"result_{name}"
         values = [r.get(name) for r in results]
@@ -345,9 +389,11 @@ def results_table(
 
 
 def _repeated(values: Sequence[Any], counts: Sequence[int], type: pa.DataType) -> pa.Array:
-    """values[i] repeated counts[i] times, as one array."""
-    parts = [pa.repeat(pa.scalar(v, type=type), n) for v, n in zip(values, counts, strict=True)]
-    return pa.concat_arrays(parts) if parts else pa.array([], type=type)
+    """values[i] repeated counts[i] times, as one array (a few values converted, then taken)."""
+    small = pa.array(values, type=type)
+    if len(values) == 1:
+        return pa.repeat(small[0], counts[0]) if counts[0] else small.slice(0, 0)
+    return small.take(np.repeat(np.arange(len(values), dtype=np.int32), counts))
 
 
 class _ResultPath:
@@ -374,6 +420,13 @@ def _is_optional_count(value: Any) -> bool:
     return value is None or type(value) is int
 
 
+_VALID_TYPES: dict[Callable[[Any], bool], set[type]] = {
+    _is_optional_text: {str, type(None)},
+    _is_optional_count: {int, type(None)},
+}
+"""The types each check accepts, for the fast path (bool is its own type, never an int)."""
+
+
 def _check_all(
     response: ApiResponse,
     where: _ResultPath,
@@ -382,40 +435,52 @@ def _check_all(
     valid: Callable[[Any], bool],
     problem: str,
 ) -> None:
-    if not all(map(valid, values)):
-        bad = next(i for i, value in enumerate(values) if not valid(value))
+    if _types(values) <= _VALID_TYPES[valid]:
+        return
+    bad = next((i for i, value in enumerate(values) if not valid(value)), None)
+    if bad is not None:
         raise violation(response, f"{where(bad)}.{name}", f"{problem}: {values[bad]!r}")
 
 
 def _money_column(
     response: ApiResponse, where: _ResultPath, results: list[dict[str, Any]]
-) -> tuple[pa.Array, list[str]]:
-    """The `amount` of every result as DECIMAL(38,9), and its currency.
+) -> tuple[pa.Array, pa.Array]:
+    """The `amount` of every result as DECIMAL(38,9), and its currency (lower case).
 
     The same rules as `parse_money`, which stays the reference (and names the first offending
-    field); this is the fast path for whole pages: the six-decimal strings become integer
-    micro-dollars and then decimals, never floats.
+    field); this is the fast path for whole pages, checked and converted by Arrow: the
+    six-decimal strings become integer micro-dollars and then decimals, never floats.
     """
     amounts = [r.get("amount") for r in results]
     values = [a.get("value") if type(a) is dict else None for a in amounts]
     currencies = [a.get("currency") if type(a) is dict else None for a in amounts]
-    fullmatch = _MONEY_VALUE.fullmatch
-    if not all(type(v) is str and fullmatch(v) for v in values) or not all(
-        type(c) is str and c for c in currencies
-    ):
+    micros: pa.Array | None = None
+    if _types(values) <= {str} and _types(currencies) <= {str} and "" not in currencies:
+        text = pa.array(values, pa.string())
+        if pc.all(pc.match_substring_regex(text, _MONEY_VALUE_ANCHORED)).as_py() is not False:
+            try:
+                micros = pc.cast(
+                    pc.replace_substring(text, ".", "", max_replacements=1), pa.int64()
+                )
+            except pa.ArrowInvalid:  # beyond nine trillion dollars: the slow, exact way
+                exact = [Decimal(v) for v in cast(list[str], values)]
+                return pa.array(exact, type=MONEY), pc.utf8_lower(pa.array(currencies, pa.string()))
+    if micros is None:
         for n, amount in enumerate(amounts):
             parse_money(amount, f"{where(n)}.amount", response)  # raises, naming the field
-    checked_values, checked_currencies = cast(list[str], values), cast(list[str], currencies)
-    micros = [int(v.replace(".", "", 1)) for v in checked_values]
-    return _micros_to_money(micros), [c.lower() for c in checked_currencies]
+        raise AssertionError("parse_money accepted what the fast path refused")  # pragma: no cover
+    return _micros_to_money(micros), pc.utf8_lower(pa.array(currencies, pa.string()))
 
 
-def _micros_to_money(micros: list[int]) -> pa.Array:
-    """Integer micro-dollars as DECIMAL(38,9): built from the integers, so nothing is rounded."""
-    try:
-        low = np.asarray(micros, dtype=np.int64)
-    except OverflowError:  # beyond nine trillion dollars: the slow, exact way
-        return pa.array([Decimal(m).scaleb(-6) for m in micros], type=MONEY)
+def _types(values: list[Any]) -> set[type]:
+    """The Python types among `values` (a C-speed check for a whole column)."""
+    return set(map(type, values))
+
+
+def _micros_to_money(micros: pa.Array) -> pa.Array:
+    """Integer micro-dollars (int64) as DECIMAL(38,9): built from the integers, so nothing is
+    rounded."""
+    low = micros.to_numpy(zero_copy_only=False)
     words = np.empty((len(low), 2), dtype=np.int64)
     words[:, 0] = low
     words[:, 1] = low >> 63  # two's complement: the high word is the sign

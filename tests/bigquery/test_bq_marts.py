@@ -345,5 +345,5 @@ def test_each_load_deletes_only_the_days_it_read_named_as_constants(
         assert len(windows) == 3 and all(windows), deletes
         starts = sorted(date.fromisoformat(window.group(1)) for window in windows if window)
         assert starts[0] == CONFIG.first_day
-        # each later load re-reads from lookback_days (3) before the last day closed before it
-        assert starts[1:] == [NOW.date() - timedelta(days=5), NOW.date() - timedelta(days=4)]
+        # each later load re-reads the last lookback_days (3) days closed before it
+        assert starts[1:] == [NOW.date() - timedelta(days=4), NOW.date() - timedelta(days=3)]

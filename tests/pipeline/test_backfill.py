@@ -8,9 +8,19 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from pipeline_support import NOW, Served, account, columns, ledger_costs, loaded_costs, query
+from pipeline_support import (
+    NOW,
+    Served,
+    account,
+    columns,
+    ledger_costs,
+    loaded_costs,
+    query,
+    table_rows,
+)
 
 TODAY = NOW.date()
 
@@ -297,16 +307,32 @@ def test_a_coarser_grain_is_loaded_when_asked_for(serve: Callable[..., Served]) 
     assert requests
 
 
-def test_a_backfill_in_several_loads_asks_the_servers_clock_once(
+def _clock_probes(served: Served) -> list[Any]:
+    return [
+        r
+        for r in served.sim.requests
+        if ("limit", "1") in r.query and not any(k == "group_by[]" for k, _ in r.query)
+    ]
+
+
+def test_a_backfill_in_several_loads_asks_the_servers_clock_once_with_its_balance_snapshot(
     serve: Callable[..., Served],
 ) -> None:
     served = serve(account(first_day=TODAY - timedelta(days=200)))
     summary = served.load(days_per_load=60)
 
     assert summary.loads == 5  # four loads of days and the balance snapshot
-    probes = [
-        r
-        for r in served.sim.requests
-        if ("limit", "1") in r.query and not any(k == "group_by[]" for k, _ in r.query)
-    ]
-    assert len(probes) == 1
+    # the snapshot's response tells the clock: no request just for it
+    assert _clock_probes(served) == []
+    assert len([r for r in served.sim.requests if r.path.endswith("/balance")]) == 1
+    assert len(table_rows(served.db, "balance_snapshots")) == 1
+
+
+def test_without_a_balance_snapshot_one_small_request_asks_the_servers_clock(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=200)))
+    served.load(days_per_load=60, load_balance=False)
+
+    assert len(_clock_probes(served)) == 1
+    assert not [r for r in served.sim.requests if r.path.endswith("/balance")]

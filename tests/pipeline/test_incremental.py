@@ -39,8 +39,8 @@ def test_a_second_run_with_nothing_new_changes_nothing_but_adds_a_balance_snapsh
         assert after[table] == before[table], table
     assert len(before["balance_snapshots"]) == 1
     assert len(after["balance_snapshots"]) == 2
-    # the second run read only the lookback: 3 days before the last closed day, through today
-    assert summary.days["model_costs"] == f"{TODAY - timedelta(days=4)}..{TODAY}"
+    # the second run read only the lookback: the last 3 closed days, then today
+    assert summary.days["model_costs"] == f"{TODAY - timedelta(days=3)}..{TODAY}"
 
 
 def test_a_rerun_within_the_same_server_second_keeps_one_snapshot(

@@ -38,10 +38,11 @@ def test_the_first_run_reads_from_the_start_through_the_servers_today() -> None:
     assert read() == (DayRange(date(2025, 1, 1), TODAY + timedelta(1)), False)
 
 
-def test_later_runs_read_from_lookback_days_before_the_last_closed_day() -> None:
+def test_later_runs_read_the_last_lookback_days_closed_days_again() -> None:
     days, more = read(closed_through=TODAY - timedelta(1))
 
-    assert days == DayRange(TODAY - timedelta(4), TODAY + timedelta(1)) and not more
+    # the 3 closed days up to the last one (TODAY - 3 .. TODAY - 1), then today
+    assert days == DayRange(TODAY - timedelta(3), TODAY + timedelta(1)) and not more
 
 
 def test_without_the_lookback_a_run_goes_on_after_the_last_closed_day() -> None:
