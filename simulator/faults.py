@@ -32,9 +32,12 @@ FAULT_KINDS: tuple[str, ...] = (
     "wrong_type",  # a field of the wrong JSON type
     "money_decimals",  # money with two decimals instead of six
     "no_cursor",  # has_more: true with next_page null
+    "repeated_group",  # a day's first result sent twice (the same group keys)
     "cursor_loop",  # next_page hands back the cursor just followed (or the first page's)
 )
-SHAPE_FAULTS = frozenset({"missing_field", "wrong_type", "money_decimals", "no_cursor"})
+SHAPE_FAULTS = frozenset(
+    {"missing_field", "wrong_type", "money_decimals", "no_cursor", "repeated_group"}
+)
 """The faults `corrupt_body` applies; `cursor_loop` needs the API's cursors and lives there."""
 
 ENDPOINTS: tuple[str, ...] = ("balance", "model-usage", "model-costs")
@@ -141,7 +144,8 @@ def corrupt_body(kind: str, endpoint: str, body: dict[str, Any]) -> dict[str, An
 
     Lists: `missing_field` drops the first bucket's `date` (or `data`, when there is no bucket),
     `wrong_type` makes the first bucket's `partial` a string (or `data` one), `money_decimals`
-    cuts the first cost amount to two decimals, `no_cursor` claims more pages without a cursor.
+    cuts the first cost amount to two decimals, `no_cursor` claims more pages without a cursor,
+    `repeated_group` sends the first bucket's first result twice.
     /balance: `available` loses its value, becomes a string, or has two decimals.
     Usage lists carry no money and /balance no cursor: those pairs are left as they are.
     """
@@ -172,4 +176,8 @@ def corrupt_body(kind: str, endpoint: str, body: dict[str, Any]) -> dict[str, An
     elif kind == "no_cursor":
         body["has_more"] = True
         body["next_page"] = None
+    elif kind == "repeated_group":
+        results = next((b["results"] for b in buckets if b.get("results")), None)
+        if results:
+            results.append(dict(results[0]))
     return body

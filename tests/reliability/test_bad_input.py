@@ -316,6 +316,12 @@ API_ANSWERS = [
         faults=fault("no_cursor", "model-costs"),
     ),
     Case(
+        "repeated_group",
+        "API: one group twice in a day",
+        "response breaks the API contract: data[0].results repeat a group of the day:",
+        faults=fault("repeated_group", "model-costs"),
+    ),
+    Case(
         "cursor_loop",
         "API: a cursor that leads back to itself",
         "next_page repeats a cursor already followed (endpoint=/model-usage",

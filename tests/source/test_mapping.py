@@ -247,3 +247,27 @@ def test_pages_with_differently_typed_extra_fields_are_gathered_as_text() -> Non
 
     assert gathered.column("tier").to_pylist() == ["2", "gold", None]
     assert gathered.column("amount_usd").type == mapping.MONEY
+
+
+def test_a_group_sent_twice_in_a_day_is_refused_also_across_pages() -> None:
+    def costs_page(day: date, ids: list[str], request_id: str) -> tuple[ApiResponse, Any]:
+        results = [{"model": "m", "api_key_id": i, "amount": money("1.000000")} for i in ids]
+        r = response(page([bucket(day, results)], request_id=request_id))
+        return r, mapping.parse_buckets(r)
+
+    groups = mapping.GroupsOfADay()
+    for r, buckets in (
+        costs_page(DAY, ["ak_1", "ak_2"], "req_1"),
+        costs_page(DAY, ["ak_3"], "req_2"),  # the day goes on on the next page
+        costs_page(date(2026, 5, 2), ["ak_1"], "req_3"),  # a new day: the same key is new
+    ):
+        groups.check(r, buckets, mapping.results_table(r, buckets, "costs", "model,api_key"))
+
+    r, buckets = costs_page(date(2026, 5, 2), ["ak_2", "ak_1"], "req_4")
+    with pytest.raises(ContractViolation) as raised:
+        groups.check(r, buckets, mapping.results_table(r, buckets, "costs", "model,api_key"))
+
+    assert raised.value.request_id == "req_4" and raised.value.param == "data[0].results"
+    assert "repeat a group of the day: 2026-05-02|model,api_key|model=m|api_key=ak_1" in str(
+        raised.value
+    )
