@@ -86,7 +86,7 @@ class Truth:
     """Σ of the ungrouped daily totals: must equal `amount_usd`."""
 
     def minimum_requests(self, *, small_queries: bool = True) -> dict[str, int]:
-        """The fewest requests that read these days, by kind (see `bench/README.md`).
+        """The fewest requests that read these days, by kind (README.md, section Performance).
 
         Per window, ⌈rows/1000⌉ (at least one) of each query; with `small_queries`, also the
         daily totals, the models queries, /balance, and one ungrouped /model-costs of the
