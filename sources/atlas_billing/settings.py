@@ -29,7 +29,7 @@ ROWS_PER_ITEM = 50_000
 """Rows handed to dlt at once: fewer, larger Arrow tables cost dlt far less than many pages."""
 
 # Concurrency: request chains (one date window of one endpoint) read at the same time.
-DEFAULT_MAX_IN_FLIGHT = 4
+DEFAULT_MAX_IN_FLIGHT = 8
 
 # HTTP behaviour.
 CONNECT_TIMEOUT_SECONDS = 10.0
