@@ -79,7 +79,9 @@ def days_to_read(
     R - 1 00:00, is of a day D > R - 2 - N, so D >= closed_through + 1 - N. Runs further apart
     record an older closed_through and read further back on their own. `lookback_days=None`
     goes on right after the last closed day (the later chunks of one backfill). `max_days` caps
-    one call, so a backfill can commit in chunks.
+    one call, so a backfill can commit in chunks; a remainder shorter than a quarter of a chunk
+    rides along with the chunk before it rather than cost a load of its own (a 2-year backfill
+    in 720-day chunks is one load of 730 days, not 720 and then 10).
     """
     start = start_date
     if closed_through is not None:
@@ -94,7 +96,7 @@ def days_to_read(
         end = min(end, end_date)
     if start >= end:
         return None, False
-    if max_days is not None and (end - start).days > max_days:
+    if max_days is not None and (end - start).days - max_days >= max(1, max_days // 4):
         return DayRange(start, start + timedelta(days=max_days)), True
     return DayRange(start, end), False
 

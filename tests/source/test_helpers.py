@@ -75,6 +75,16 @@ def test_max_days_cuts_a_backfill_into_chunks() -> None:
     assert days == DayRange(date(2025, 1, 1), date(2025, 4, 11)) and more
 
 
+def test_a_remainder_shorter_than_a_quarter_chunk_rides_along_with_the_last_chunk() -> None:
+    # 2025-01-01..2026-05-10 is 495 days
+    assert read(max_days=400) == (DayRange(date(2025, 1, 1), TODAY + timedelta(1)), False)
+    # a remainder of exactly a quarter (99 of 396) gets a load of its own
+    days, more = read(max_days=396)
+    assert days == DayRange(date(2025, 1, 1), date(2026, 2, 1)) and more
+    # one-day chunks stay one day
+    assert read(max_days=1) == (DayRange(date(2025, 1, 1), date(2025, 1, 2)), True)
+
+
 def test_windows_are_at_most_180_days_and_cover_the_range_exactly() -> None:
     days = DayRange(date(2024, 1, 1), date(2026, 5, 11))
 
