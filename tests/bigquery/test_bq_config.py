@@ -33,14 +33,19 @@ def real_bigquery(
     monkeypatch.chdir(tmp_path_factory.mktemp("workdir"))
 
 
-def test_a_service_account_from_dlt_secrets_is_what_dbt_gets(
-    real_bigquery: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def service_account_in_dlt_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service account in project billing-prod, given the dlt way (environment variables)."""
     monkeypatch.setenv("DESTINATION__BIGQUERY__CREDENTIALS__PROJECT_ID", "billing-prod")
     monkeypatch.setenv(
         "DESTINATION__BIGQUERY__CREDENTIALS__CLIENT_EMAIL", "loader@billing-prod.iam"
     )
     monkeypatch.setenv("DESTINATION__BIGQUERY__CREDENTIALS__PRIVATE_KEY", PRIVATE_KEY)
+
+
+def test_a_service_account_from_dlt_secrets_is_what_dbt_gets(
+    real_bigquery: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service_account_in_dlt_secrets(monkeypatch)
     monkeypatch.setenv("DESTINATION__BIGQUERY__LOCATION", "EU")
 
     target, env = dbt_environment(bigquery_destination())
@@ -57,11 +62,7 @@ def test_a_service_account_from_dlt_secrets_is_what_dbt_gets(
 def test_the_command_line_names_the_project_and_location(
     real_bigquery: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DESTINATION__BIGQUERY__CREDENTIALS__PROJECT_ID", "billing-prod")
-    monkeypatch.setenv(
-        "DESTINATION__BIGQUERY__CREDENTIALS__CLIENT_EMAIL", "loader@billing-prod.iam"
-    )
-    monkeypatch.setenv("DESTINATION__BIGQUERY__CREDENTIALS__PRIVATE_KEY", PRIVATE_KEY)
+    service_account_in_dlt_secrets(monkeypatch)
 
     _, env = dbt_environment(bigquery_destination(project="analytics-eu", location="europe-west3"))
 
