@@ -42,10 +42,10 @@ DEFAULT_DAYS_PER_LOAD = 720
 Four 180-day request windows per endpoint, read side by side (a load's windows are what can be
 in flight at once: each window's pages follow one cursor)."""
 DUCKDB_SETTINGS: dict[str, Any] = {"memory_limit": "128MB", "preserve_insertion_order": False}
-# 128MB: the load's inserts stream, and spill beyond it. Measured on the full benchmark's 2-year
-# backfill: 431 MB peak at 128MB, 606 MB at 256MB, ~900 MB uncapped, at the same speed.
 """DuckDB settings of the load (override any under `[destination.duckdb.credentials]
-global_config` in dlt config)."""
+global_config` in dlt config). 128MB: the load's inserts stream, and spill beyond it; on the full
+benchmark's 2-year backfill the peak was 431 MB at 128MB, 606 MB at 256MB, ~900 MB uncapped, at
+the same speed."""
 BALANCE = "balance_snapshots"
 DESTINATIONS = ("duckdb", "bigquery")
 """Destinations `load` can build from a name; BigQuery is configured the dlt way (see

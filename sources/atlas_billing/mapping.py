@@ -391,8 +391,6 @@ def results_table(
 def _repeated(values: Sequence[Any], counts: Sequence[int], type: pa.DataType) -> pa.Array:
     """values[i] repeated counts[i] times, as one array (a few values converted, then taken)."""
     small = pa.array(values, type=type)
-    if len(values) == 1:
-        return pa.repeat(small[0], counts[0]) if counts[0] else small.slice(0, 0)
     return small.take(np.repeat(np.arange(len(values), dtype=np.int32), counts))
 
 
@@ -437,9 +435,8 @@ def _check_all(
 ) -> None:
     if _types(values) <= _VALID_TYPES[valid]:
         return
-    bad = next((i for i, value in enumerate(values) if not valid(value)), None)
-    if bad is not None:
-        raise violation(response, f"{where(bad)}.{name}", f"{problem}: {values[bad]!r}")
+    bad = next(i for i, value in enumerate(values) if not valid(value))
+    raise violation(response, f"{where(bad)}.{name}", f"{problem}: {values[bad]!r}")
 
 
 def _money_column(
@@ -454,22 +451,22 @@ def _money_column(
     amounts = [r.get("amount") for r in results]
     values = [a.get("value") if type(a) is dict else None for a in amounts]
     currencies = [a.get("currency") if type(a) is dict else None for a in amounts]
-    micros: pa.Array | None = None
-    if _types(values) <= {str} and _types(currencies) <= {str} and "" not in currencies:
-        text = pa.array(values, pa.string())
-        if pc.all(pc.match_substring_regex(text, _MONEY_VALUE_ANCHORED)).as_py() is not False:
-            try:
-                micros = pc.cast(
-                    pc.replace_substring(text, ".", "", max_replacements=1), pa.int64()
-                )
-            except pa.ArrowInvalid:  # beyond nine trillion dollars: the slow, exact way
-                exact = [Decimal(v) for v in cast(list[str], values)]
-                return pa.array(exact, type=MONEY), pc.utf8_lower(pa.array(currencies, pa.string()))
-    if micros is None:
+    text = pa.array(values, pa.string()) if _types(values) <= {str} else None
+    if (
+        text is None
+        or not _types(currencies) <= {str}
+        or "" in currencies
+        or not pc.all(pc.match_substring_regex(text, _MONEY_VALUE_ANCHORED)).as_py()
+    ):
         for n, amount in enumerate(amounts):
             parse_money(amount, f"{where(n)}.amount", response)  # raises, naming the field
-        raise AssertionError("parse_money accepted what the fast path refused")  # pragma: no cover
-    return _micros_to_money(micros), pc.utf8_lower(pa.array(currencies, pa.string()))
+    assert text is not None
+    lowered = pc.utf8_lower(pa.array(currencies, pa.string()))
+    try:
+        micros = pc.cast(pc.replace_substring(text, ".", "", max_replacements=1), pa.int64())
+    except pa.ArrowInvalid:  # beyond nine trillion dollars: the slow, exact way
+        return pa.array([Decimal(v) for v in cast(list[str], values)], type=MONEY), lowered
+    return _micros_to_money(micros), lowered
 
 
 def _types(values: list[Any]) -> set[type]:
