@@ -527,10 +527,18 @@ class BillingReader:
     # -- reading ----------------------------------------------------------------------------
 
     def _pages(
-        self, name: str, endpoint: str, window: DayRange, params: QueryParams
+        self,
+        name: str,
+        endpoint: str,
+        window: DayRange,
+        params: QueryParams,
+        columnar: pa.Schema | None = None,
     ) -> Iterator[tuple[Any, list[mapping.Bucket]]]:
-        """Each page of one request chain with its checked buckets; notes partial days."""
-        for response in self.client.pages(endpoint, params):
+        """Each page of one request chain with its checked buckets; notes partial days.
+
+        `columnar`: read the pages as Arrow where they fit this schema (`mapping.page_schema`).
+        """
+        for response in self.client.pages(endpoint, params, columnar=columnar):
             self.progress.page_read(name)
             buckets = mapping.parse_buckets(response)
             for bucket in buckets:
@@ -561,6 +569,7 @@ class BillingReader:
         Each window starts with one marker row per day, so the load replaces those days whole.
         """
         group_by = [("group_by[]", key) for key in settings.GRAINS[self.read.grain]]
+        columnar = mapping.page_schema(kind)
 
         def window_job(window: DayRange) -> Callable[[], Iterator[pa.Table]]:
             def run() -> Iterator[pa.Table]:
@@ -568,7 +577,8 @@ class BillingReader:
                 for batch in self.read.filters:
                     params = self._query(window, group_by, batch)
                     groups = mapping.GroupsOfADay()
-                    for response, buckets in self._pages(name, endpoint, window, params):
+                    pages = self._pages(name, endpoint, window, params, columnar)
+                    for response, buckets in pages:
                         table = mapping.results_table(response, buckets, kind, self.read.grain)
                         groups.check(response, buckets, table)
                         self.progress.rows_read(name, table.num_rows)

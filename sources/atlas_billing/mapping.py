@@ -97,6 +97,45 @@ COST_OBSERVATIONS_SCHEMA = pa.schema(
 MODELS_SCHEMA = pa.schema(
     [pa.field("model", pa.string(), nullable=False), pa.field("model_type", pa.string())]
 )
+
+
+def page_schema(kind: str) -> pa.Schema:
+    """The known fields of a /model-costs (`kind="costs"`) or /model-usage page, typed as the
+    contract has them, for reading the page straight into Arrow (`ApiResponse.data`).
+
+    The reader fails on a value of another type, so such a page takes the reference path
+    (`ApiResponse.decoded`), which names the field. Dates and timestamps stay text here: they are
+    checked as the reference checks them.
+    """
+    text = pa.string()
+    result = [("object", text), ("model_type", text), ("model", text), ("api_key_id", text)]
+    if kind == "costs":
+        result.append(("amount", pa.struct([("value", text), ("currency", text)])))
+    else:
+        result.extend((name, pa.int64()) for name in USAGE_COUNT_FIELDS)
+    bucket = pa.struct(
+        [
+            ("object", text),
+            ("date", text),
+            ("start_at", text),
+            ("end_at", text),
+            ("covered_until", text),
+            ("partial", pa.bool_()),
+            ("results", pa.list_(pa.struct(result))),
+        ]
+    )
+    return pa.schema(
+        [
+            ("object", text),
+            ("scope", text),
+            ("data", pa.list_(bucket)),
+            ("has_more", pa.bool_()),
+            ("next_page", text),
+            ("request_id", text),
+        ]
+    )
+
+
 BALANCE_MONEY_FIELDS = (
     ("available", "available_usd"),
     ("cash", "cash_usd"),
@@ -213,13 +252,16 @@ class Bucket:
     covered_until: datetime | None
     start_at: datetime | None
     end_at: datetime | None
-    results: list[Any]
+    results: Sequence[Any]
+    """The bucket's results: a list, or an Arrow array for a page read as Arrow."""
     field: str
     """Where the bucket sits in the response, for error messages (`data[3]`)."""
 
 
 def parse_buckets(response: ApiResponse) -> list[Bucket]:
     """The daily buckets of a list response, checked against the contract."""
+    if response.data is not None:
+        return _columnar_buckets(response)
     data = response.body.get("data")
     if not isinstance(data, list):
         raise violation(response, "data", "is missing or not a list")
@@ -248,6 +290,42 @@ def parse_buckets(response: ApiResponse) -> list[Bucket]:
             )
         )
     return buckets
+
+
+def _columnar_buckets(response: ApiResponse) -> list[Bucket]:
+    """`parse_buckets` of a page read as Arrow: the few bucket fields are checked as Python
+    values, by the same rules; the results stay Arrow arrays."""
+    assert response.data is not None
+    buckets = response.data.flatten()
+    if buckets.null_count or buckets.field("results").null_count:
+        return parse_buckets(response.decoded())  # a bucket that is not an object, or no results
+    fields = {
+        name: buckets.field(name).to_pylist()
+        for name in ("date", "partial", "covered_until", "start_at", "end_at")
+    }
+    results = buckets.field("results")
+    offsets = results.offsets.to_pylist()
+    values = results.flatten()
+    parsed = []
+    for index in range(len(buckets)):
+        field = f"data[{index}]"
+        partial = fields["partial"][index]
+        if not isinstance(partial, bool):
+            raise violation(response, f"{field}.partial", f"is not a boolean: {partial!r}")
+        parsed.append(
+            Bucket(
+                date=_parse_date(fields["date"][index], f"{field}.date", response),
+                partial=partial,
+                covered_until=_parse_timestamp(
+                    fields["covered_until"][index], f"{field}.covered_until", response
+                ),
+                start_at=_parse_timestamp(fields["start_at"][index], f"{field}.start_at", response),
+                end_at=_parse_timestamp(fields["end_at"][index], f"{field}.end_at", response),
+                results=values.slice(offsets[index], offsets[index + 1] - offsets[index]),
+                field=field,
+            )
+        )
+    return parsed
 
 
 class GroupsOfADay:
@@ -309,6 +387,12 @@ def results_table(
     (a key not grouped on may come along, e.g. `model_type`, and is kept). Fields the contract
     does not name become extra columns (objects and lists as JSON text).
     """
+    if response.data is not None:
+        table = _columnar_results_table(response, buckets, kind, grain)
+        if table is not None:
+            return table
+        response = response.decoded()
+        return results_table(response, parse_buckets(response), kind, grain)
     schema = COSTS_SCHEMA if kind == "costs" else USAGE_SCHEMA
     known = _COST_FIELDS if kind == "costs" else _USAGE_FIELDS
     group_fields = [GROUP_KEY_FIELDS[key] for key in settings.GRAINS[grain]]
@@ -388,10 +472,129 @@ def results_table(
     return pa.Table.from_arrays([arrays[f.name] for f in fields], schema=pa.schema(fields))
 
 
+_EXTRA_TYPES = (pa.string(), pa.int64(), pa.float64(), pa.bool_())
+"""Types Arrow may infer for an unknown result field that the reference would give it too
+(Arrow reads a date-like text as a timestamp, and objects as structs: those take the reference
+path, which keeps them as text)."""
+
+
+def _columnar_results_table(
+    response: ApiResponse, buckets: Sequence[Bucket], kind: str, grain: str
+) -> pa.Table | None:
+    """`results_table` of a page read as Arrow: the same table, built from the Arrow arrays
+    without a Python object per value. None where a value needs a closer look than a column
+    check (a group key that is null or absent, money that is not six-decimal text, an unknown
+    field of a nested type); the reference path then decides, and names what is wrong."""
+    assert response.data is not None
+    schema = COSTS_SCHEMA if kind == "costs" else USAGE_SCHEMA
+    known = _COST_FIELDS if kind == "costs" else _USAGE_FIELDS
+    group_fields = [GROUP_KEY_FIELDS[key] for key in settings.GRAINS[grain]]
+    results = response.data.flatten().field("results").flatten()
+    if results.null_count:
+        return None  # a result that is not an object
+    total = len(results)
+    counts = [len(bucket.results) for bucket in buckets]
+    arrays: dict[str, pa.Array] = {
+        name: _repeated(
+            [getattr(bucket, name) for bucket in buckets], counts, schema.field(name).type
+        )
+        for name in ("date", "partial", "covered_until", "start_at", "end_at")
+    }
+    arrays["grain"] = _repeated([grain], [total], pa.string())
+    arrays["scope"] = _repeated([response_scope(response)], [total], pa.string())
+    arrays[DAY_MARKER] = _repeated([None], [total], pa.bool_())
+    for name in ("model_type", "model", "api_key_id"):
+        arrays[name] = results.field(name)
+    keys = _repeated(
+        [f"{bucket.date.isoformat()}|{grain}" for bucket in buckets], counts, pa.string()
+    )
+    for name in group_fields:
+        label = pa.scalar(f"|{name.removesuffix('_id')}=")
+        values = pc.fill_null(arrays[name], NULL_KEY)
+        keys = pc.binary_join_element_wise(keys, label, values, "")
+    arrays["row_key"] = keys
+    if kind == "costs":
+        amount = results.field("amount")
+        if amount.null_count:
+            return None
+        text, currency = amount.field("value"), amount.field("currency")
+        if (
+            text.null_count
+            or currency.null_count
+            or not pc.all(
+                pc.match_substring_regex(text, _MONEY_VALUE_ANCHORED), min_count=0
+            ).as_py()
+            or pc.any(pc.equal(currency, "")).as_py()
+        ):
+            return None
+        try:
+            micros = pc.cast(pc.replace_substring(text, ".", "", max_replacements=1), pa.int64())
+        except pa.ArrowInvalid:
+            return None  # beyond nine trillion dollars: the reference converts it exactly
+        arrays["amount_usd"], arrays["currency"] = _micros_to_money(micros), pc.utf8_lower(currency)
+    else:
+        for name in USAGE_COUNT_FIELDS:
+            arrays[name] = results.field(name)
+    fields = list(schema)
+    for result_field in sorted(results.type, key=lambda f: f.name):
+        if result_field.name in known:
+            continue
+        if result_field.type == pa.null():
+            continue  # no values: no column, as in the reference
+        if result_field.type not in _EXTRA_TYPES:
+            return None
+        column = (
+            result_field.name if result_field.name not in arrays else f"result_{result_field.name}"
+        )
+        arrays[column] = results.field(result_field.name)
+        fields.append(pa.field(column, result_field.type))
+    nulls = [name for name in group_fields if arrays[name].null_count]
+    if nulls and not _group_keys_present(response, nulls, total):
+        return None  # a group key left out: the reference names the result
+    return pa.Table.from_arrays([arrays[f.name] for f in fields], schema=pa.schema(fields))
+
+
+def _group_keys_present(response: ApiResponse, names: Sequence[str], total: int) -> bool:
+    """Whether every one of the page's `total` results has each of `names` (Arrow reads a field
+    left out and a null alike, and a null group key is a value: Playground usage has no key).
+
+    Counted in the raw page where that is exact: with no escape in the page, `"name":` is always
+    a key, and the page's types show that no object but a result can hold one (each result holds
+    it at most once: the reader refuses a key given twice). Otherwise decoded and looked up.
+    """
+    assert response.data is not None
+    buckets = response.data.type.value_type
+    results = buckets.field("results").type.value_type
+    amount = results.field("amount").type if results.get_field_index("amount") >= 0 else None
+    content = response.content
+    if (
+        b"\\" not in content
+        and not any(name in response.body for name in names)
+        and _fields_flat(buckets, nested={"results"}, names=names)
+        and _fields_flat(results, nested={"amount"}, names=())
+        and (amount is None or _fields_flat(amount, nested=set(), names=names))
+    ):
+        return all(content.count(f'"{name}":'.encode()) == total for name in names)
+    bodies = chain.from_iterable(bucket["results"] for bucket in response.decoded().body["data"])
+    return all(name in result for result in bodies for name in names)
+
+
+def _fields_flat(struct: pa.StructType, *, nested: set[str], names: Sequence[str]) -> bool:
+    """Whether `struct` nests nothing but `nested` and has no field among `names`."""
+    return all(
+        field.name not in names and (field.name in nested or not pa.types.is_nested(field.type))
+        for field in struct
+    )
+
+
 def _repeated(values: Sequence[Any], counts: Sequence[int], type: pa.DataType) -> pa.Array:
-    """values[i] repeated counts[i] times, as one array (a few values converted, then taken)."""
+    """values[i] repeated counts[i] times, as one array (a few values converted, then repeated)."""
     small = pa.array(values, type=type)
-    return small.take(np.repeat(np.arange(len(values), dtype=np.int32), counts))
+    if len(values) == 1:
+        return pa.repeat(small[0], counts[0])
+    return pa.concat_arrays(
+        [small[:0], *(pa.repeat(small[i], count) for i, count in enumerate(counts))]
+    )
 
 
 class _ResultPath:

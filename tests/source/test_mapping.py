@@ -1,5 +1,9 @@
 """Field mapping: money is exact, every contract field lands in its column, unknown fields are
-kept, and a shape the contract rules out stops with the endpoint, field and request_id."""
+kept, and a shape the contract rules out stops with the endpoint, field and request_id.
+
+Every test runs with pages decoded as Python objects and with pages read straight into Arrow (as
+the source reads /model-costs and /model-usage pages), which must agree on all of it.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,47 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import pytest
 from fake_api import bucket, money, page
 
 from sources.atlas_billing import mapping
-from sources.atlas_billing.client import ApiResponse
+from sources.atlas_billing.client import ApiResponse, read_columnar
 from sources.atlas_billing.errors import ContractViolation
 from sources.atlas_billing.helpers import batched
 
 DAY = date(2026, 5, 1)
+SERVER_TIME = datetime(2026, 5, 10, 15, 30, tzinfo=UTC)
+PAGE_KINDS = {"/model-costs": "costs", "/model-usage": "usage"}
+READINGS = ("decoded", "arrow")
+reading = READINGS[0]
+
+
+@pytest.fixture(autouse=True, params=READINGS)
+def each_reading(request: pytest.FixtureRequest) -> Any:
+    global reading
+    reading = request.param
+    yield
+    reading = READINGS[0]
 
 
 def response(body: dict[str, Any], endpoint: str = "/model-costs") -> ApiResponse:
+    """The response the client would hand over for `body`: read as Arrow where it fits the page
+    schema (when the test runs with Arrow reading), else decoded."""
+    if reading == "arrow" and endpoint in PAGE_KINDS:
+        content = orjson.dumps(body)
+        read = read_columnar(content, mapping.page_schema(PAGE_KINDS[endpoint]))
+        if read is not None:
+            top, data = read
+            return ApiResponse(
+                endpoint, top, top.get("request_id"), SERVER_TIME, data=data, content=content
+            )
     return ApiResponse(
         endpoint=endpoint,
         body=body,
         request_id=body.get("request_id"),
-        server_time=datetime(2026, 5, 10, 15, 30, tzinfo=UTC),
+        server_time=SERVER_TIME,
     )
 
 
@@ -271,3 +298,71 @@ def test_a_group_sent_twice_in_a_day_is_refused_also_across_pages() -> None:
     assert "repeat a group of the day: 2026-05-02|model,api_key|model=m|api_key=ak_1" in str(
         raised.value
     )
+
+
+def arrow_and_decoded(body: dict[str, Any], kind: str = "costs") -> tuple[pa.Table, pa.Table]:
+    """`body` mapped from an Arrow reading (which must take the fast path) and decoded."""
+    endpoint = "/model-costs" if kind == "costs" else "/model-usage"
+    content = orjson.dumps(body)
+    read = read_columnar(content, mapping.page_schema(kind))
+    assert read is not None
+    arrow = ApiResponse(endpoint, read[0], "req_fake", SERVER_TIME, data=read[1], content=content)
+    fast = mapping._columnar_results_table(
+        arrow, mapping.parse_buckets(arrow), kind, "model,api_key"
+    )
+    assert fast is not None, "the page took the reference path"
+    decoded = ApiResponse(endpoint, body, "req_fake", SERVER_TIME)
+    return fast, mapping.results_table(
+        decoded, mapping.parse_buckets(decoded), kind, "model,api_key"
+    )
+
+
+@pytest.mark.parametrize("each_reading", ["arrow"], indirect=True)
+def test_arrow_reading_maps_plain_pages_without_the_reference_path() -> None:
+    costs = page(
+        [
+            bucket(DAY, [{"model": "m", "api_key_id": None, "amount": money("1.000000")}]),
+            bucket(
+                date(2026, 5, 2),
+                [
+                    {"model": "m", "api_key_id": "ak_1", "amount": money("-0.000001")},
+                    {"model": "n", "api_key_id": None, "amount": money("2.500000"), "tier": 2},
+                ],
+            ),
+            bucket(date(2026, 5, 3), []),
+        ]
+    )
+    usage = page(
+        [
+            bucket(
+                DAY,
+                [
+                    {"model": "m", "api_key_id": "ak_1", "requests": 3, "audio_seconds": 1.5},
+                    {"model": "m", "api_key_id": None, "images": 2, "flagged": True},
+                ],
+            )
+        ]
+    )
+
+    for body, kind in ((costs, "costs"), (usage, "usage"), (page([]), "costs")):
+        fast, reference = arrow_and_decoded(body, kind)
+        assert fast.schema == reference.schema and fast.equals(reference)
+
+
+@pytest.mark.parametrize("each_reading", ["arrow"], indirect=True)
+def test_arrow_reading_hands_what_it_cannot_vouch_for_to_the_reference() -> None:
+    results = [{"model": 'say "hi"', "api_key_id": None, "amount": money("1.000000")}]
+    body = page([bucket(DAY, results)])
+
+    # an escaped quote: group keys are looked up in the decoded page, with the same result
+    fast, reference = arrow_and_decoded(body)
+    assert fast.equals(reference)
+    # a pretty-printed page, and an object beside `data`, are decoded instead
+    schema = mapping.page_schema("costs")
+    assert read_columnar(orjson.dumps(body, option=orjson.OPT_INDENT_2), schema) is None
+    assert read_columnar(orjson.dumps({**body, "meta": {"a": 1}}), schema) is None
+    # a group key left out where another result has it null: the reference names it
+    left_out = [{"model": "m", "amount": money("1.000000")}, *results]
+    with pytest.raises(ContractViolation) as raised:
+        table(left_out)
+    assert raised.value.param == "data[0].results[0].api_key_id"
