@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from itertools import product
+from itertools import islice, product
 from typing import Any, TypeVar, cast
 
 import dlt
@@ -303,6 +303,12 @@ def read_concurrently(jobs: Sequence[Callable[[], Iterator[T]]], max_in_flight: 
         executor.shutdown(wait=False, cancel_futures=True)
 
 
+def _in_groups(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last may be shorter)."""
+    while group := list(islice(items, size)):
+        yield group
+
+
 @dataclass
 class _Failure:
     error: BaseException
@@ -578,12 +584,13 @@ class BillingReader:
                     params = self._query(window, group_by, batch)
                     groups = mapping.GroupsOfADay()
                     pages = self._pages(name, endpoint, window, params, columnar)
-                    for response, buckets in pages:
-                        table = mapping.results_table(response, buckets, kind, self.read.grain)
-                        groups.check(response, buckets, table)
-                        self.progress.rows_read(name, table.num_rows)
-                        if table.num_rows:
-                            yield table
+                    for some in _in_groups(pages, settings.PAGES_PER_MAPPING):
+                        tables = mapping.pages_tables(some, kind, self.read.grain)
+                        for (response, buckets), table in zip(some, tables, strict=True):
+                            groups.check(response, buckets, table)
+                            self.progress.rows_read(name, table.num_rows)
+                            if table.num_rows:
+                                yield table
                 self.progress.window_done(name, window)
 
             return run

@@ -388,7 +388,7 @@ def results_table(
     does not name become extra columns (objects and lists as JSON text).
     """
     if response.data is not None:
-        table = _columnar_results_table(response, buckets, kind, grain)
+        table = _columnar_results_table([(response, buckets)], kind, grain)
         if table is not None:
             return table
         response = response.decoded()
@@ -478,21 +478,42 @@ _EXTRA_TYPES = (pa.string(), pa.int64(), pa.float64(), pa.bool_())
 path, which keeps them as text)."""
 
 
+def pages_tables(
+    pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]], kind: str, grain: str
+) -> list[pa.Table]:
+    """`results_table` of each page; pages read as Arrow with the same fields are mapped in one
+    pass over all their rows (the cost of a pass is mostly per call, not per row)."""
+    first = pages[0][0].data if pages else None
+    if len(pages) > 1 and all(
+        response.data is not None and first is not None and response.data.type == first.type
+        for response, _ in pages
+    ):
+        table = _columnar_results_table(pages, kind, grain)
+        if table is not None:
+            sizes = [sum(len(bucket.results) for bucket in buckets) for _, buckets in pages]
+            starts = np.cumsum([0, *sizes[:-1]])
+            return [table.slice(start, size) for start, size in zip(starts, sizes, strict=True)]
+    return [results_table(response, buckets, kind, grain) for response, buckets in pages]
+
+
 def _columnar_results_table(
-    response: ApiResponse, buckets: Sequence[Bucket], kind: str, grain: str
+    pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]], kind: str, grain: str
 ) -> pa.Table | None:
-    """`results_table` of a page read as Arrow: the same table, built from the Arrow arrays
-    without a Python object per value. None where a value needs a closer look than a column
-    check (a group key that is null or absent, money that is not six-decimal text, an unknown
-    field of a nested type); the reference path then decides, and names what is wrong."""
-    assert response.data is not None
+    """`results_table` of pages read as Arrow, their rows one after the other: the same table,
+    built from the Arrow arrays without a Python object per value. None where a value needs a
+    closer look than a column check (a group key that is null or absent, money that is not
+    six-decimal text, an unknown field of a nested type); the reference path then decides, page
+    by page, and names what is wrong."""
     schema = COSTS_SCHEMA if kind == "costs" else USAGE_SCHEMA
     known = _COST_FIELDS if kind == "costs" else _USAGE_FIELDS
     group_fields = [GROUP_KEY_FIELDS[key] for key in settings.GRAINS[grain]]
-    results = response.data.flatten().field("results").flatten()
+    datas = [response.data for response, _ in pages if response.data is not None]
+    assert len(datas) == len(pages)
+    results = pa.concat_arrays(datas).flatten().field("results").flatten()
     if results.null_count:
         return None  # a result that is not an object
     total = len(results)
+    buckets = [bucket for _, page_buckets in pages for bucket in page_buckets]
     counts = [len(bucket.results) for bucket in buckets]
     arrays: dict[str, pa.Array] = {
         name: _repeated(
@@ -501,7 +522,11 @@ def _columnar_results_table(
         for name in ("date", "partial", "covered_until", "start_at", "end_at")
     }
     arrays["grain"] = _repeated([grain], [total], pa.string())
-    arrays["scope"] = _repeated([response_scope(response)], [total], pa.string())
+    arrays["scope"] = _repeated(
+        [response_scope(response) for response, _ in pages],
+        [sum(len(bucket.results) for bucket in page_buckets) for _, page_buckets in pages],
+        pa.string(),
+    )
     arrays[DAY_MARKER] = _repeated([None], [total], pa.bool_())
     for name in ("model_type", "model", "api_key_id"):
         arrays[name] = results.field(name)
@@ -549,7 +574,10 @@ def _columnar_results_table(
         arrays[column] = results.field(result_field.name)
         fields.append(pa.field(column, result_field.type))
     nulls = [name for name in group_fields if arrays[name].null_count]
-    if nulls and not _group_keys_present(response, nulls, total):
+    if nulls and not all(
+        _group_keys_present(response, nulls, sum(len(bucket.results) for bucket in page_buckets))
+        for response, page_buckets in pages
+    ):
         return None  # a group key left out: the reference names the result
     return pa.Table.from_arrays([arrays[f.name] for f in fields], schema=pa.schema(fields))
 

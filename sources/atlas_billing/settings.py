@@ -27,6 +27,8 @@ GRAINS: dict[str, tuple[str, ...]] = {
 
 ROWS_PER_ITEM = 50_000
 """Rows handed to dlt at once: fewer, larger Arrow tables cost dlt far less than many pages."""
+PAGES_PER_MAPPING = 8
+"""Pages of one request chain mapped to rows together: a pass over a page costs mostly per call."""
 
 # Concurrency: request chains (one date window of one endpoint) read at the same time.
 DEFAULT_MAX_IN_FLIGHT = 8

@@ -308,7 +308,7 @@ def arrow_and_decoded(body: dict[str, Any], kind: str = "costs") -> tuple[pa.Tab
     assert read is not None
     arrow = ApiResponse(endpoint, read[0], "req_fake", SERVER_TIME, data=read[1], content=content)
     fast = mapping._columnar_results_table(
-        arrow, mapping.parse_buckets(arrow), kind, "model,api_key"
+        [(arrow, mapping.parse_buckets(arrow))], kind, "model,api_key"
     )
     assert fast is not None, "the page took the reference path"
     decoded = ApiResponse(endpoint, body, "req_fake", SERVER_TIME)
