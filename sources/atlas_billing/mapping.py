@@ -6,6 +6,13 @@ than loading a guess. Fields the contract does not know are kept as extra column
 
 Money is parsed by `parse_money` alone: a six-decimal string in dollars becomes a `Decimal`,
 stored as DECIMAL(38,9). Nothing here ever goes through a float.
+
+Pages of /model-costs and /model-usage come read straight into Arrow (`page_schema`,
+`ApiResponse.data`), and are checked and mapped a column at a time. Wherever that reading cannot
+vouch for a page exactly as the decoded reading would (a null group key that may be a missing
+one, money that is not six-decimal text, an unknown field holding an object), the page is decoded
+and mapped by the reference path, which raises the precise error. Both readings give the same
+table; the mapping tests run with each.
 """
 
 from __future__ import annotations
