@@ -22,6 +22,7 @@ from typing import Any, cast
 
 import dlt
 import duckdb
+import pyarrow as pa
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.destination import Destination
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
@@ -50,6 +51,17 @@ BALANCE = "balance_snapshots"
 DESTINATIONS = ("duckdb", "bigquery")
 """Destinations `load` can build from a name; BigQuery is configured the dlt way (see
 pipelines/bigquery.py)."""
+
+
+def _return_freed_memory() -> None:
+    """Let Arrow allocate with the system allocator, which hands freed memory back.
+
+    Pages are read into Arrow by several threads at once; Arrow's default allocator (mimalloc)
+    kept what they freed, so the load's DuckDB step came on top of the reading's peak. On the
+    benchmark's 2-year backfill the peak went from ~640 MB to ~375 MB, at the same speed.
+    """
+    if pa.default_memory_pool().backend_name != "system":
+        pa.set_memory_pool(pa.system_memory_pool())
 
 
 @dataclass
@@ -123,8 +135,11 @@ def load(
     project and location default to `[destination.bigquery]`.
     `full_refresh` drops the daily tables and their state first (balance history is kept).
     Raises AtlasBillingError for anything the user can fix, including API failures.
+
+    Sets the process's Arrow memory pool to the system allocator (see `_return_freed_memory`).
     """
     started = time.monotonic()
+    _return_freed_memory()
     if days_per_load is not None and days_per_load < 1:
         raise ConfigurationError(f"days per load must be 1 or more, got {days_per_load}")
     options: dict[str, Any] = {

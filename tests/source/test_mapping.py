@@ -366,3 +366,28 @@ def test_arrow_reading_hands_what_it_cannot_vouch_for_to_the_reference() -> None
     with pytest.raises(ContractViolation) as raised:
         table(left_out)
     assert raised.value.param == "data[0].results[0].api_key_id"
+
+
+@pytest.mark.parametrize("each_reading", ["arrow"], indirect=True)
+def test_pages_mapped_together_match_pages_mapped_one_by_one() -> None:
+    def costs_page(day: date, ids: list[str | None], **extra: Any) -> Any:
+        results = [
+            {"model": "m", "api_key_id": i, "amount": money(f"{n}.000001"), **extra}
+            for n, i in enumerate(ids)
+        ]
+        r = response(page([bucket(day, results)], request_id=f"req_{day.day}"))
+        assert r.data is not None
+        return r, mapping.parse_buckets(r)
+
+    alike = [
+        costs_page(DAY, ["ak_1", None]),
+        costs_page(date(2026, 5, 2), ["ak_1"]),
+        costs_page(date(2026, 5, 3), []),
+    ]
+    mixed = [*alike, costs_page(date(2026, 5, 4), ["ak_2"], tier="gold")]
+
+    for pages in (alike, mixed):
+        together = mapping.pages_tables(pages, "costs", "model,api_key")
+        one_by_one = [mapping.results_table(r, b, "costs", "model,api_key") for r, b in pages]
+        assert [t.num_rows for t in together] == [2, 1, 0, 1][: len(pages)]
+        assert all(a.equals(b) for a, b in zip(together, one_by_one, strict=True))
