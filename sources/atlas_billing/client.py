@@ -424,45 +424,40 @@ def _decode(
 ) -> ApiResponse:
     header_request_id = response.headers.get("x-request-id")
     page = None if columnar is None else read_columnar(response.content, columnar)
+    data = None
     if page is not None:
-        top, data = page
-        request_id = top.get("request_id")
-        return ApiResponse(
-            endpoint=endpoint,
-            body=top,
-            request_id=request_id if isinstance(request_id, str) else header_request_id,
-            server_time=_server_time(response),
-            data=data,
-            content=response.content,
-        )
-    try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        content_type = response.headers.get("content-type", "unknown content type")
-        hint = (
-            ": base_url may point at a web page or a proxy instead of the API"
-            if "html" in content_type
-            else ""
-        )
-        raise ContractViolation(
-            f"response body is not JSON ({content_type}){hint}",
-            endpoint=endpoint,
-            status=response.status_code,
-            request_id=header_request_id,
-        ) from None
-    if not isinstance(body, dict):
-        raise ContractViolation(
-            "response body is not a JSON object",
-            endpoint=endpoint,
-            status=response.status_code,
-            request_id=header_request_id,
-        )
+        body, data = page
+    else:
+        try:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            content_type = response.headers.get("content-type", "unknown content type")
+            hint = (
+                ": base_url may point at a web page or a proxy instead of the API"
+                if "html" in content_type
+                else ""
+            )
+            raise ContractViolation(
+                f"response body is not JSON ({content_type}){hint}",
+                endpoint=endpoint,
+                status=response.status_code,
+                request_id=header_request_id,
+            ) from None
+        if not isinstance(body, dict):
+            raise ContractViolation(
+                "response body is not a JSON object",
+                endpoint=endpoint,
+                status=response.status_code,
+                request_id=header_request_id,
+            )
     request_id = body.get("request_id")
     return ApiResponse(
         endpoint=endpoint,
         body=body,
         request_id=request_id if isinstance(request_id, str) else header_request_id,
         server_time=_server_time(response),
+        data=data,
+        content=b"" if data is None else response.content,
     )
 
 
