@@ -162,8 +162,9 @@ def test_an_incremental_run_under_faults_ends_like_a_clean_one(
     load_into(sim, base_url, clean)
     sim.faults = chaos(seed, 0.3)
 
-    # small pages: retried requests carry cursors
-    load_into(sim, base_url, faulty, source_options={**PATIENT, "page_size": 25})
+    # small pages: retried requests carry cursors, and there are enough requests for faults
+    # (a daily run reads only its lookback and the days since)
+    load_into(sim, base_url, faulty, source_options={**PATIENT, "page_size": 10})
 
     n_faults = count_faults(sim, tally)
     assert n_faults >= 3
