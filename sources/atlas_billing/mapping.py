@@ -522,6 +522,7 @@ def _columnar_results_table(
     total = len(results)
     buckets = [bucket for _, page_buckets in pages for bucket in page_buckets]
     counts = [len(bucket.results) for bucket in buckets]
+    page_sizes = [sum(len(bucket.results) for bucket in page_buckets) for _, page_buckets in pages]
     arrays: dict[str, pa.Array] = {
         name: _repeated(
             [getattr(bucket, name) for bucket in buckets], counts, schema.field(name).type
@@ -530,9 +531,7 @@ def _columnar_results_table(
     }
     arrays["grain"] = _repeated([grain], [total], pa.string())
     arrays["scope"] = _repeated(
-        [response_scope(response) for response, _ in pages],
-        [sum(len(bucket.results) for bucket in page_buckets) for _, page_buckets in pages],
-        pa.string(),
+        [response_scope(response) for response, _ in pages], page_sizes, pa.string()
     )
     arrays[DAY_MARKER] = _repeated([None], [total], pa.bool_())
     for name in ("model_type", "model", "api_key_id"):
@@ -582,8 +581,8 @@ def _columnar_results_table(
         fields.append(pa.field(column, result_field.type))
     nulls = [name for name in group_fields if arrays[name].null_count]
     if nulls and not all(
-        _group_keys_present(response, nulls, sum(len(bucket.results) for bucket in page_buckets))
-        for response, page_buckets in pages
+        _group_keys_present(response, nulls, size)
+        for (response, _), size in zip(pages, page_sizes, strict=True)
     ):
         return None  # a group key left out: the reference names the result
     return pa.Table.from_arrays([arrays[f.name] for f in fields], schema=pa.schema(fields))
