@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
@@ -25,7 +26,7 @@ import duckdb
 import pyarrow as pa
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.destination import Destination
-from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+from dlt.destinations.impl.duckdb.configuration import DuckDbConnectionPool, DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.bigquery import bigquery_destination, with_bigquery_layout
@@ -194,7 +195,13 @@ def load(
             # the lookback is read once, by the first load; later loads go on where it stopped
             chunk_options = dict(options) if first else {**options, "read_lookback": False}
             source = _with_layout(
-                _source(progress=progress, max_days=days_per_load, **chunk_options), name
+                _source(
+                    progress=progress,
+                    max_days=days_per_load,
+                    holds_days=_holds_days(target, dataset_name),
+                    **chunk_options,
+                ),
+                name,
             )
             daily = [name for name in source.resources if name != BALANCE]
             if first and full_refresh:
@@ -227,6 +234,33 @@ def load(
     summary.retries_by_reason = dict(progress.requests.retries_by_reason)
     summary.elapsed_seconds = time.monotonic() - started
     return summary
+
+
+def _holds_days(
+    target: Destination[Any, Any], dataset_name: str
+) -> Callable[[str, date, date], bool] | None:
+    """For DuckDB: whether the file holds any row of a table dated in [start, end) (no such
+    table: none), asked with the load's own settings; the connection closes after each question.
+    Elsewhere None: every load merges."""
+    credentials = target.config_params.get("credentials")
+    if not isinstance(credentials, DuckDbCredentials):
+        return None
+    pool = DuckDbConnectionPool(credentials)  # dlt's way to open the file with its settings
+
+    def holds(table: str, start: date, end: date) -> bool:
+        conn = pool.borrow_conn()
+        try:
+            found = conn.execute(
+                f'SELECT 1 FROM "{dataset_name}"."{table}" WHERE date >= ? AND date < ? LIMIT 1',
+                [start, end],
+            ).fetchall()
+        except duckdb.CatalogException:  # no such table (or schema) yet
+            return False
+        finally:
+            pool.return_conn(conn)
+        return bool(found)
+
+    return holds
 
 
 def _source(**options: Any) -> Any:

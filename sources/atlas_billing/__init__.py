@@ -13,7 +13,8 @@ day (BigQuery) touch only those days' partitions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
 from typing import Any
 
 import dlt
@@ -75,6 +76,7 @@ def atlas_billing_source(
     max_retry_seconds: float = settings.DEFAULT_MAX_RETRY_SECONDS,
     load_balance: bool = True,
     progress: LoadProgress | None = None,
+    holds_days: Callable[[str, date, date], bool] | None = None,
 ) -> Sequence[DltResource]:
     """The Atlas Cloud billing resources of one account.
 
@@ -103,6 +105,10 @@ def atlas_billing_source(
         load_balance: Whether to take a balance snapshot (needs balance read permission).
         progress: Counters of requests, retries, windows, pages and rows, with an optional
             callback for progress lines.
+        holds_days: Tells whether the warehouse holds any row of a table dated in [start, end)
+            (`pipelines.load` asks DuckDB). Where model_costs or model_usage holds none of the
+            days a load reads, their rows are appended instead of merged: one copy of the rows
+            instead of two (no staging table). Without it, every load merges.
 
     Returns:
         The resources `model_costs`, `model_usage`, `daily_cost_totals`, `models` and (unless
@@ -173,8 +179,8 @@ def atlas_billing_source(
         progress,
     )
     resources = [
-        model_costs(reader),
-        model_usage(reader),
+        model_costs(reader, holds_days),
+        model_usage(reader, holds_days),
         daily_cost_totals(reader),
         models(reader),
     ]
@@ -189,13 +195,15 @@ def atlas_billing_source(
     parallelized=True,
     columns={**_DAY_ROW_COLUMNS, **mapping.money_columns(["amount_usd"])},
 )
-def model_costs(reader: BillingReader) -> Iterator[pa.Table]:
+def model_costs(
+    reader: BillingReader, holds_days: Callable[[str, date, date], bool] | None = None
+) -> Iterator[pa.Table]:
     """Daily model cost per group of the configured grain (default: model and API key).
 
     Reads days [closed_through + 1 - lookback_days, server today] (or from `start_date` on the
     first run); each of those days is replaced whole, so restated days lose rows that vanished.
     """
-    yield from _daily_rows(reader, "model_costs", "/model-costs", "costs")
+    yield from _daily_rows(reader, "model_costs", "/model-costs", "costs", holds_days)
 
 
 @dlt.resource(
@@ -207,19 +215,33 @@ def model_costs(reader: BillingReader) -> Iterator[pa.Table]:
         **mapping.count_columns(mapping.USAGE_COUNT_FIELDS),
     },
 )
-def model_usage(reader: BillingReader) -> Iterator[pa.Table]:
+def model_usage(
+    reader: BillingReader, holds_days: Callable[[str, date, date], bool] | None = None
+) -> Iterator[pa.Table]:
     """Daily request and token/image/video counts per group of the configured grain.
 
     Same days and replacement as `model_costs`; every count column exists even when the API
     leaves it out for a model type, and unknown result fields become extra columns.
     """
-    yield from _daily_rows(reader, "model_usage", "/model-usage", "usage")
+    yield from _daily_rows(reader, "model_usage", "/model-usage", "usage", holds_days)
 
 
-def _daily_rows(reader: BillingReader, name: str, endpoint: str, kind: str) -> Iterator[pa.Table]:
+def _daily_rows(
+    reader: BillingReader,
+    name: str,
+    endpoint: str,
+    kind: str,
+    holds_days: Callable[[str, date, date], bool] | None,
+) -> Iterator[pa.Table]:
     state = resource_state()
     cuts = reader.plan(name, state)
-    yield from _replacing_days(reader.grouped_tables(name, endpoint, kind, cuts), cuts)
+    # Days the warehouse holds no row of need no deleting: their rows are appended. A run killed
+    # after appending some leaves rows there, so the run after it finds them and merges.
+    append = (
+        bool(cuts) and holds_days is not None and not holds_days(name, cuts[0].start, cuts[-1].end)
+    )
+    tables = reader.grouped_tables(name, endpoint, kind, cuts, day_markers=not append)
+    yield from _replacing_days(tables, cuts, append=append)
     reader.record(name, cuts, state)
 
 
@@ -239,18 +261,23 @@ def replace_days(days: DayRange) -> TWriteDispositionConfig:
     )
 
 
-def _replacing_days(tables: Iterable[pa.Table], cuts: Sequence[DayRange]) -> Iterator[Any]:
-    """The tables read for `cuts`, the first carrying the hint that replaces those days.
+def _replacing_days(
+    tables: Iterable[pa.Table], cuts: Sequence[DayRange], *, append: bool = False
+) -> Iterator[Any]:
+    """The tables read for `cuts`, the first carrying the hint that replaces those days (with
+    `append`, days the warehouse holds no row of: the hint that appends their rows).
 
     The days are known only once the resource runs, so the hint travels with the data. Each
     window yields a table even when its days are empty (day-marker rows, or a zero total), so a
-    load that read days always deletes them.
+    load that read days always deletes them (appended days hold nothing to delete).
     """
     if not cuts:
         yield from tables
         return
     hints = dlt.mark.make_hints(
-        write_disposition=replace_days(DayRange(cuts[0].start, cuts[-1].end))
+        write_disposition="append"
+        if append
+        else replace_days(DayRange(cuts[0].start, cuts[-1].end))
     )
     for index, table in enumerate(tables):
         yield dlt.mark.with_hints(table, hints) if index == 0 else table

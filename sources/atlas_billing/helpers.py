@@ -568,18 +568,26 @@ class BillingReader:
         )
 
     def grouped_tables(
-        self, name: str, endpoint: str, kind: str, cuts: Sequence[DayRange]
+        self,
+        name: str,
+        endpoint: str,
+        kind: str,
+        cuts: Sequence[DayRange],
+        *,
+        day_markers: bool = True,
     ) -> Iterator[pa.Table]:
         """Arrow tables of /model-costs or /model-usage at the configured grain.
 
-        Each window starts with one marker row per day, so the load replaces those days whole.
+        With `day_markers`, each window starts with one marker row per day, so the load replaces
+        those days whole.
         """
         group_by = [("group_by[]", key) for key in settings.GRAINS[self.read.grain]]
         columnar = mapping.page_schema(kind)
 
         def window_job(window: DayRange) -> Callable[[], Iterator[pa.Table]]:
             def run() -> Iterator[pa.Table]:
-                yield mapping.day_markers_table(window, kind)
+                if day_markers:
+                    yield mapping.day_markers_table(window, kind)
                 for batch in self.read.filters:
                     params = self._query(window, group_by, batch)
                     groups = mapping.GroupsOfADay()

@@ -3,9 +3,11 @@ arrive, and each run reads only the lookback and what came after it."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import timedelta
 
+import duckdb
 import pytest
 from pipeline_support import (
     DAILY_TABLES,
@@ -51,6 +53,52 @@ def test_a_rerun_within_the_same_server_second_keeps_one_snapshot(
     served.load()
 
     assert len(table_rows(served.db, "balance_snapshots")) == 1
+
+
+def staged_tables(served: Served) -> set[str]:
+    return {
+        name
+        for (name,) in query(
+            served.db,
+            "select table_name from information_schema.tables"
+            " where table_schema = 'atlas_billing_staging'",
+        )
+    }
+
+
+def test_a_first_load_appends_its_days_and_later_loads_replace_the_days_they_read(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=30)))
+    served.load()
+    # no row of those days was there: rows went straight into the tables, without staging
+    assert not {"model_costs", "model_usage"} & staged_tables(served)
+
+    served.sim.clock.advance(timedelta(days=1))
+    served.load()
+
+    assert {"model_costs", "model_usage"} <= staged_tables(served)
+    first_day = served.sim.config.first_day
+    assert loaded_costs(served.db) == ledger_costs(served.sim, first_day, TODAY + timedelta(2))
+
+
+def test_a_first_load_into_days_the_warehouse_already_holds_replaces_them(
+    serve: Callable[..., Served],
+) -> None:
+    # rows without the state that records them: what a run killed between appending them and
+    # committing its load leaves behind
+    served = serve(account(first_day=TODAY - timedelta(days=20)))
+    served.load()
+    clean = snapshot(served.db)
+    with duckdb.connect(str(served.db)) as con:
+        con.execute("delete from atlas_billing._dlt_pipeline_state")
+    shutil.rmtree(served.pipelines_dir)
+
+    served.load()
+
+    after = snapshot(served.db)
+    for table in DAILY_TABLES:
+        assert after[table] == clean[table], table
 
 
 def test_a_restated_day_inside_the_lookback_is_replaced_whole(
