@@ -274,10 +274,15 @@ def _replacing_days(
     if not cuts:
         yield from tables
         return
-    hints = dlt.mark.make_hints(
-        write_disposition="append"
+    hints = (
+        # no day markers come with appended rows, so no hard_delete (dlt warns of it on append)
+        dlt.mark.make_hints(
+            write_disposition="append", columns={mapping.DAY_MARKER: {"hard_delete": False}}
+        )
         if append
-        else replace_days(DayRange(cuts[0].start, cuts[-1].end))
+        else dlt.mark.make_hints(
+            write_disposition=replace_days(DayRange(cuts[0].start, cuts[-1].end))
+        )
     )
     for index, table in enumerate(tables):
         yield dlt.mark.with_hints(table, hints) if index == 0 else table
