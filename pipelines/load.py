@@ -247,15 +247,23 @@ def _holds_days(
         return None
     pool = DuckDbConnectionPool(credentials)  # dlt's way to open the file with its settings
 
+    schema = dataset_name.replace('"', '""')
+
     def holds(table: str, start: date, end: date) -> bool:
         conn = pool.borrow_conn()
         try:
-            found = conn.execute(
-                f'SELECT 1 FROM "{dataset_name}"."{table}" WHERE date >= ? AND date < ? LIMIT 1',
-                [start, end],
-            ).fetchall()
-        except duckdb.CatalogException:  # no such table (or schema) yet
-            return False
+            try:
+                found = conn.execute(
+                    f'SELECT 1 FROM "{schema}"."{table}" WHERE date >= ? AND date < ? LIMIT 1',
+                    [start, end],
+                ).fetchall()
+            except duckdb.CatalogException:
+                # no such table under that name: none at all, unless one stands in any schema
+                # (a dataset name dlt normalized must not pass for an empty table)
+                found = conn.execute(
+                    "SELECT 1 FROM information_schema.tables WHERE table_name = ? LIMIT 1",
+                    [table],
+                ).fetchall()
         finally:
             pool.return_conn(conn)
         return bool(found)

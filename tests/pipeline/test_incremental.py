@@ -82,6 +82,20 @@ def test_a_first_load_appends_its_days_and_later_loads_replace_the_days_they_rea
     assert loaded_costs(served.db) == ledger_costs(served.sim, first_day, TODAY + timedelta(2))
 
 
+def test_later_loads_replace_their_days_under_a_dataset_name_dlt_normalizes(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=10)))
+    served.load(dataset_name="AtlasBilling")
+    served.sim.clock.advance(timedelta(days=1))
+    served.load(dataset_name="AtlasBilling")
+
+    schemas = {name for (name,) in query(served.db, "select schema_name from duckdb_schemas()")}
+    loaded = query(served.db, "select count(*) from atlas_billing.model_costs")[0][0]
+    expected = ledger_costs(served.sim, served.sim.config.first_day, TODAY + timedelta(2))
+    assert "atlas_billing" in schemas and loaded == len(expected)
+
+
 def test_a_first_load_into_days_the_warehouse_already_holds_replaces_them(
     serve: Callable[..., Served],
 ) -> None:
