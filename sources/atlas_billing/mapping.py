@@ -411,17 +411,7 @@ def results_table(
             if type(result) is not dict:
                 raise violation(response, f"{bucket.field}.results[{index}]", "is not an object")
         results.extend(bucket.results)
-    counts = [len(bucket.results) for bucket in buckets]
-    arrays: dict[str, pa.Array] = {
-        # what a bucket says holds for each of its results
-        name: _repeated(
-            [getattr(bucket, name) for bucket in buckets], counts, schema.field(name).type
-        )
-        for name in ("date", "partial", "covered_until", "start_at", "end_at")
-    }
-    arrays["grain"] = _repeated([grain], [len(results)], pa.string())
-    arrays["scope"] = _repeated([scope], [len(results)], pa.string())
-    arrays[DAY_MARKER] = _repeated([None], [len(results)], pa.bool_())
+    arrays = _bucket_columns(buckets, grain, [scope], [len(results)], schema)
     columns: dict[str, list[Any]] = {}
     where = _ResultPath(buckets)
     for name in ("model_type", "model", "api_key_id"):
@@ -440,16 +430,9 @@ def results_table(
             )
         _check_all(response, where, name, values, _is_optional_text, "is not a string or null")
         columns[name] = values
-    # row_key: "<date>|<grain>|model=<model>|api_key=<id or <null>>", joined by Arrow a column at
-    # a time (see `row_key`, the reference for one row)
-    keys = _repeated(
-        [f"{bucket.date.isoformat()}|{grain}" for bucket in buckets], counts, pa.string()
+    arrays["row_key"] = _row_keys(
+        buckets, grain, {name: pa.array(columns[name], pa.string()) for name in group_fields}
     )
-    for name in group_fields:
-        label = pa.scalar(f"|{name.removesuffix('_id')}=")
-        values = pc.fill_null(pa.array(columns[name], pa.string()), NULL_KEY)
-        keys = pc.binary_join_element_wise(keys, label, values, "")
-    arrays["row_key"] = keys
     if kind == "costs":
         arrays["amount_usd"], arrays["currency"] = _money_column(response, where, results)
     else:
@@ -519,31 +502,13 @@ def _columnar_results_table(
     results = pa.concat_arrays(datas).flatten().field("results").flatten()
     if results.null_count:
         return None  # a result that is not an object
-    total = len(results)
     buckets = [bucket for _, page_buckets in pages for bucket in page_buckets]
-    counts = [len(bucket.results) for bucket in buckets]
     page_sizes = [sum(len(bucket.results) for bucket in page_buckets) for _, page_buckets in pages]
-    arrays: dict[str, pa.Array] = {
-        name: _repeated(
-            [getattr(bucket, name) for bucket in buckets], counts, schema.field(name).type
-        )
-        for name in ("date", "partial", "covered_until", "start_at", "end_at")
-    }
-    arrays["grain"] = _repeated([grain], [total], pa.string())
-    arrays["scope"] = _repeated(
-        [response_scope(response) for response, _ in pages], page_sizes, pa.string()
-    )
-    arrays[DAY_MARKER] = _repeated([None], [total], pa.bool_())
+    scopes = [response_scope(response) for response, _ in pages]
+    arrays = _bucket_columns(buckets, grain, scopes, page_sizes, schema)
     for name in ("model_type", "model", "api_key_id"):
         arrays[name] = results.field(name)
-    keys = _repeated(
-        [f"{bucket.date.isoformat()}|{grain}" for bucket in buckets], counts, pa.string()
-    )
-    for name in group_fields:
-        label = pa.scalar(f"|{name.removesuffix('_id')}=")
-        values = pc.fill_null(arrays[name], NULL_KEY)
-        keys = pc.binary_join_element_wise(keys, label, values, "")
-    arrays["row_key"] = keys
+    arrays["row_key"] = _row_keys(buckets, grain, {name: arrays[name] for name in group_fields})
     if kind == "costs":
         amount = results.field("amount")
         if amount.null_count:
@@ -619,6 +584,44 @@ def _fields_flat(struct: pa.StructType, *, nested: set[str], names: Sequence[str
         field.name not in names and (field.name in nested or not pa.types.is_nested(field.type))
         for field in struct
     )
+
+
+def _bucket_columns(
+    buckets: Sequence[Bucket],
+    grain: str,
+    scopes: Sequence[str | None],
+    page_sizes: Sequence[int],
+    schema: pa.Schema,
+) -> dict[str, pa.Array]:
+    """The columns each result takes from its bucket (what a bucket says holds for each of its
+    results) and from its page (`scopes[i]` for the `page_sizes[i]` results of page i)."""
+    counts = [len(bucket.results) for bucket in buckets]
+    total = sum(counts)
+    arrays = {
+        name: _repeated(
+            [getattr(bucket, name) for bucket in buckets], counts, schema.field(name).type
+        )
+        for name in ("date", "partial", "covered_until", "start_at", "end_at")
+    }
+    arrays["grain"] = _repeated([grain], [total], pa.string())
+    arrays["scope"] = _repeated(scopes, page_sizes, pa.string())
+    arrays[DAY_MARKER] = _repeated([None], [total], pa.bool_())
+    return arrays
+
+
+def _row_keys(buckets: Sequence[Bucket], grain: str, group_values: dict[str, pa.Array]) -> pa.Array:
+    """row_key of every result: "<date>|<grain>|model=<model>|api_key=<id or <null>>", joined by
+    Arrow a column at a time (see `row_key`, the reference for one row); `group_values` are the
+    grain's group key columns, in the grain's order."""
+    keys = _repeated(
+        [f"{bucket.date.isoformat()}|{grain}" for bucket in buckets],
+        [len(bucket.results) for bucket in buckets],
+        pa.string(),
+    )
+    for name, values in group_values.items():
+        label = pa.scalar(f"|{name.removesuffix('_id')}=")
+        keys = pc.binary_join_element_wise(keys, label, pc.fill_null(values, NULL_KEY), "")
+    return keys
 
 
 def _repeated(values: Sequence[Any], counts: Sequence[int], type: pa.DataType) -> pa.Array:
