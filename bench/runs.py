@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import resource
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -41,25 +42,77 @@ class Measured:
     rss_before_mb: float
     """RSS once the libraries were imported, before the work started."""
     result: dict[str, Any] = field(default_factory=dict)
+    timeline: list[tuple[float, float, float]] = field(default_factory=list)
+    """With a watched process: (seconds into the run, cores the run used, cores the watched
+    process used) over each sampling interval up to then."""
 
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload([__name__])
 
 
-def measure(run: Callable[..., dict[str, Any]], **kwargs: Any) -> Measured:
-    """Call `run(**kwargs)` in a fresh process and measure it."""
+SAMPLE_SECONDS = 0.25
+"""How often a run's CPU and the watched process's are sampled for the timeline."""
+
+
+def measure(
+    run: Callable[..., dict[str, Any]], *, watch_pid: int | None = None, **kwargs: Any
+) -> Measured:
+    """Call `run(**kwargs)` in a fresh process and measure it; with `watch_pid` (the
+    simulator), also how busy the run and that process were over time (`Measured.timeline`)."""
     with ProcessPoolExecutor(max_workers=1, mp_context=_CONTEXT) as pool:
-        return pool.submit(_measured, run, kwargs).result()
+        return pool.submit(_measured, run, kwargs, watch_pid).result()
 
 
-def _measured(run: Callable[..., dict[str, Any]], kwargs: dict[str, Any]) -> Measured:
+def _measured(
+    run: Callable[..., dict[str, Any]], kwargs: dict[str, Any], watch_pid: int | None = None
+) -> Measured:
     rss_before = psutil.Process().memory_info().rss / 2**20
+    sampler = _CpuSampler(watch_pid) if watch_pid is not None else None
     started, cpu_started = time.perf_counter(), time.process_time()
-    result = run(**kwargs)
+    try:
+        result = run(**kwargs)
+    finally:
+        timeline = sampler.stop() if sampler is not None else []
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return Measured(wall, cpu, peak, rss_before, result)
+    return Measured(wall, cpu, peak, rss_before, result, timeline)
+
+
+class _CpuSampler:
+    """Samples, on a thread of the measured process, the CPU it and another process use."""
+
+    def __init__(self, pid: int) -> None:
+        self._own, self._other = psutil.Process(), psutil.Process(pid)
+        self._timeline: list[tuple[float, float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
+        self._thread.start()
+
+    def _cpu(self) -> tuple[float, float, float]:
+        own, other = self._own.cpu_times(), self._other.cpu_times()
+        return time.perf_counter(), own.user + own.system, other.user + other.system
+
+    def _run(self) -> None:
+        first = last = self._cpu()
+        while not self._stop.wait(SAMPLE_SECONDS):
+            self._add(first[0], last, now := self._cpu())
+            last = now
+        self._add(first[0], last, self._cpu())
+
+    def _add(
+        self, start: float, last: tuple[float, float, float], now: tuple[float, float, float]
+    ) -> None:
+        span = now[0] - last[0]
+        if span > 0:
+            self._timeline.append(
+                (now[0] - start, (now[1] - last[1]) / span, (now[2] - last[2]) / span)
+            )
+
+    def stop(self) -> list[tuple[float, float, float]]:
+        self._stop.set()
+        self._thread.join()
+        return self._timeline
 
 
 def run_floor(

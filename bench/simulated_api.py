@@ -182,6 +182,12 @@ class SimulatorProcess:
             raise RuntimeError(f"simulator process failed on {command!r}:\n{value}")
         return value
 
+    @property
+    def pid(self) -> int:
+        """The simulator's process id (whose CPU the benchmark samples beside a run's)."""
+        assert self._process.pid is not None
+        return self._process.pid
+
     def now(self) -> datetime:
         """The simulated clock."""
         return self._call("now")

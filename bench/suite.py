@@ -107,8 +107,35 @@ class Run:
                 self.requests.total - self.minimum_requests if self.minimum_requests else None
             ),
             "retries": self.requests.failed,
+            "time_split": time_split(m.timeline),
+            "timeline": [[round(x, 2) for x in sample] for sample in m.timeline],
             "reported": m.result,
         }
+
+
+SIMULATOR_BUSY_CORES = 0.8
+"""The simulator serves from one thread: at this share of a core or more it is the bottleneck."""
+SIMULATOR_IDLE_CORES = 0.1
+RUN_WAITING_CORES = 0.5
+
+
+def time_split(timeline: list[tuple[float, float, float]]) -> dict[str, float]:
+    """Where a run's wall time went, from its CPU timeline beside the simulator's
+    (`Measured.timeline`): seconds `waiting_on_simulator` (the simulator busy, the run barely
+    working: it waits for pages), `simulator_idle` (the run's own work with nothing asked of the
+    API: start-up, dlt's normalize and load) and `both_working` (the rest)."""
+    split = {"waiting_on_simulator": 0.0, "both_working": 0.0, "simulator_idle": 0.0}
+    previous = 0.0
+    for at, run_cores, simulator_cores in timeline:
+        if simulator_cores < SIMULATOR_IDLE_CORES:
+            part = "simulator_idle"
+        elif simulator_cores >= SIMULATOR_BUSY_CORES and run_cores < RUN_WAITING_CORES:
+            part = "waiting_on_simulator"
+        else:
+            part = "both_working"
+        split[part] += at - previous
+        previous = at
+    return {part: round(seconds, 2) for part, seconds in split.items()}
 
 
 def run_suite(
@@ -150,7 +177,9 @@ def run_suite(
         def timed(name: str, run: Callable[..., dict[str, Any]], rows: int, **kw: Any) -> Run:
             sim.take_requests()
             cpu = sim.cpu_seconds()
-            measured = measure(run, base_url=sim.base_url, api_key=sim.api_key, **kw)
+            measured = measure(
+                run, watch_pid=sim.pid, base_url=sim.base_url, api_key=sim.api_key, **kw
+            )
             done = Run(name, measured, sim.take_requests(), sim.cpu_seconds() - cpu, rows)
             runs[name] = done
             say(f"{name}: {measured.wall_seconds:.1f} s, {done.requests.total} requests")
@@ -438,6 +467,16 @@ def table(report: dict[str, Any]) -> str:
         lines.append(f"{name:<36}{target['value']!s:>10}  target {target['target']:<8} {met}")
     cpu_ratio = report["ratios"].get("ours_over_floor_cpu")
     lines.append(f"{'ours_over_floor_cpu':<36}{cpu_ratio!s:>10}  (client + simulator CPU)")
+    lines.append("")
+    lines.append("where the backfill's wall time went (the run's CPU beside the simulator's):")
+    for name in ("floor", "ours"):
+        split = report["runs"].get(name, {}).get("time_split")
+        if split:
+            lines.append(
+                f"  {name:<8}{split['waiting_on_simulator']:>6.1f} s waiting on the simulator,"
+                f"{split['both_working']:>6.1f} s both working,"
+                f"{split['simulator_idle']:>6.1f} s with the simulator idle"
+            )
     m = report["machine"]
     lines.append("")
     lines.append(

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from bench.suite import TARGETS, Size, run_suite, table, write_report
+from bench.runs import SAMPLE_SECONDS
+from bench.suite import TARGETS, Size, run_suite, table, time_split, write_report
 
 TINY = Size(keys=3, models=4, backfill_days=200, short_days=40, latency_ms=20)
 RUNS = (
@@ -54,6 +55,11 @@ def _assert_figures(report: dict[str, Any]) -> None:
         assert run["rows"] > 0 and run["wall_seconds"] > 0 and run["peak_rss_mb"] > 0, name
         assert run["requests"] >= run["minimum_requests"] > 0, name
         assert run["retries"] == 0, name
+        # the CPU timeline beside the simulator's covers the run, and its split adds up to it
+        assert run["timeline"], name
+        covered = run["timeline"][-1][0]
+        assert abs(covered - run["wall_seconds"]) < SAMPLE_SECONDS, name
+        assert sum(run["time_split"].values()) == pytest.approx(covered, abs=0.05), name
     assert set(TARGETS) <= set(report["ratios"])
     assert all(isinstance(value, float) for value in report["ratios"].values())
     assert all(isinstance(target["met"], bool) for target in report["targets"].values())
@@ -73,6 +79,18 @@ def test_peer_and_ours_load_the_same_sums_and_every_figure_is_reported(tmp_path:
         assert report["runs"][floor]["requests"] == report["runs"][floor]["minimum_requests"]
     assert report["dbt"] == {}
     assert "ours_over_floor" in table(report)
+
+
+def test_time_split_tells_waiting_on_the_simulator_from_work_of_the_run_alone() -> None:
+    # (seconds into the run, run's cores, simulator's cores) at the end of each interval
+    timeline = [(0.5, 0.1, 1.0), (1.0, 0.2, 0.9), (1.5, 1.1, 0.6), (2.0, 0.9, 1.0), (3.0, 1.9, 0.0)]
+
+    assert time_split(timeline) == {
+        "waiting_on_simulator": 1.0,
+        "both_working": 1.0,
+        "simulator_idle": 1.0,
+    }
+    assert time_split([]) == dict.fromkeys(time_split(timeline), 0.0)
 
 
 @pytest.mark.slow
