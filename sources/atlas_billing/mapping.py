@@ -629,9 +629,7 @@ def _repeated(values: Sequence[Any], counts: Sequence[int], type: pa.DataType) -
     small = pa.array(values, type=type)
     if len(values) == 1:
         return pa.repeat(small[0], counts[0])
-    return pa.concat_arrays(
-        [small[:0], *(pa.repeat(small[i], count) for i, count in enumerate(counts))]
-    )
+    return small.take(np.repeat(np.arange(len(values)), counts))
 
 
 class _ResultPath:
