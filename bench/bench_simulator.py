@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import orjson
@@ -25,7 +26,7 @@ NOW = datetime(2026, 5, 10, 15, 30, tzinfo=UTC)
 
 
 def page_through(
-    client: httpx.Client, endpoint: str, params: dict[str, object], max_pages: int
+    client: httpx.Client, endpoint: str, params: dict[str, Any], max_pages: int
 ) -> tuple[int, int, int, float]:
     """(rows, pages, bytes, seconds) for up to `max_pages` pages of one query."""
     params = dict(params)
