@@ -13,6 +13,7 @@ clustering) is applied here, in `_with_layout`.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -174,6 +175,7 @@ def load(
         # dlt's default (None) is ~/.dlt/pipelines; tests pass their own
         pipelines_dir=cast(str, None if pipelines_dir is None else str(pipelines_dir)),
     )
+    _drop_cut_short_schema_writes(pipeline)
     progress = LoadProgress(on_change=on_progress)
     summary = LoadSummary(
         destination=name,
@@ -234,6 +236,23 @@ def load(
     summary.retries_by_reason = dict(progress.requests.retries_by_reason)
     summary.elapsed_seconds = time.monotonic() - started
     return summary
+
+
+_DLT_TEMPORARY_FILE = re.compile(r"[0-9a-f]{16}")
+"""How dlt names the file it writes a schema to before renaming it (16 hex digits)."""
+
+
+def _drop_cut_short_schema_writes(pipeline: dlt.Pipeline) -> None:
+    """Remove what a kill left of a schema write, before dlt reads its schemas.
+
+    dlt writes a schema to a temporary file and then renames it to `<name>.schema.json`. A run
+    killed in between leaves the temporary file in the pipeline's schemas folder, and dlt takes
+    it for a schema of that name: dropping the killed run's unfinished load then failed on it.
+    A schema file always has an extension, so a name of 16 hex digits is never one.
+    """
+    for path in (Path(pipeline.working_dir) / "schemas").glob("*"):
+        if _DLT_TEMPORARY_FILE.fullmatch(path.name) and path.is_file():
+            path.unlink()
 
 
 def _holds_days(

@@ -11,8 +11,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import dlt
 import pytest
 from pipeline_support import NOW, Served, account, run_command, snapshot, table_rows
+
+from sources.atlas_billing import atlas_billing_source
 
 TODAY = NOW.date()
 DAYS_PER_LOAD = 60
@@ -73,3 +76,32 @@ def test_a_killed_backfill_resumes_and_ends_like_a_clean_run(
     assert snapshot(db) == snapshot(clean_db)
     # it went on from where the kill left it, not from the first day
     assert f"(days {served.sim.config.first_day}.." not in out
+
+
+def test_a_schema_write_cut_short_by_a_kill_does_not_stop_the_next_run(
+    serve: Callable[..., Served],
+) -> None:
+    # dlt writes a schema to a temporary file named by 16 hex digits, then renames it: a kill in
+    # between leaves that file in the schemas folder, where dlt takes it for a schema of that
+    # name. Dropping the killed run's unfinished load then failed on it (FileNotFoundError).
+    served = serve(account(first_day=TODAY - timedelta(days=60)))
+    clean_db = served.tmp_path / "clean.duckdb"
+    served.load(duckdb_path=clean_db, pipelines_dir=served.tmp_path / "clean_pipelines")
+    served.monkeypatch.setenv("SOURCES__ATLAS_BILLING__API_KEY", served.sim.keys.admin)
+    pipeline = dlt.pipeline(
+        "atlas_billing",
+        destination=dlt.destinations.duckdb(str(served.db)),
+        dataset_name="atlas_billing",
+        pipelines_dir=str(served.pipelines_dir),
+    )
+    source = atlas_billing_source(
+        base_url=served.base_url, start_date=served.sim.config.first_day.isoformat()
+    )
+    pipeline.extract(source.with_resources("models"))  # the unfinished load a kill leaves
+    assert pipeline.has_pending_data
+    (Path(pipeline.working_dir) / "schemas" / "16048a725f3521da").touch()
+
+    served.load()
+
+    assert snapshot(served.db) == snapshot(clean_db)
+    assert not (Path(pipeline.working_dir) / "schemas" / "16048a725f3521da").exists()
