@@ -192,6 +192,7 @@ def load(
         if pipeline.has_pending_data:
             pipeline.abort_packages()
             _report(on_progress, "dropped the unfinished load of an interrupted run")
+        holds_days = _holds_days(target, dataset_name)
         first = True
         while True:
             # the lookback is read once, by the first load; later loads go on where it stopped
@@ -200,7 +201,7 @@ def load(
                 _source(
                     progress=progress,
                     max_days=days_per_load,
-                    holds_days=_holds_days(target, dataset_name),
+                    holds_days=holds_days,
                     **chunk_options,
                 ),
                 name,
