@@ -233,16 +233,19 @@ def _daily_rows(
     kind: str,
     holds_days: Callable[[str, date, date], bool] | None,
 ) -> Iterator[pa.Table]:
-    state = resource_state()
-    cuts = reader.plan(name, state)
-    # Days the warehouse holds no row of need no deleting: their rows are appended. A run killed
-    # after appending some leaves rows there, so the run after it finds them and merges.
-    append = (
-        bool(cuts) and holds_days is not None and not holds_days(name, cuts[0].start, cuts[-1].end)
-    )
-    tables = reader.grouped_tables(name, endpoint, kind, cuts, day_markers=not append)
-    yield from _replacing_days(tables, cuts, append=append)
-    reader.record(name, cuts, state)
+    with reader.pacer.reading_pages():
+        state = resource_state()
+        cuts = reader.plan(name, state)
+        # Days the warehouse holds no row of need no deleting: their rows are appended. A run
+        # killed after appending some leaves rows there, so the run after it finds them and merges.
+        append = (
+            bool(cuts)
+            and holds_days is not None
+            and not holds_days(name, cuts[0].start, cuts[-1].end)
+        )
+        tables = reader.grouped_tables(name, endpoint, kind, cuts, day_markers=not append)
+        yield from _replacing_days(tables, cuts, append=append)
+        reader.record(name, cuts, state)
 
 
 def replace_days(days: DayRange) -> TWriteDispositionConfig:

@@ -8,6 +8,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -371,6 +372,68 @@ def query(*pairs: Sequence[tuple[str, str]]) -> QueryParams:
     return [pair for part in pairs for pair in part]
 
 
+class AggregatePacer:
+    """Spreads the aggregate requests (daily totals, model types) over the reading of pages.
+
+    An aggregate over a 180-day window takes the API as long as dozens of pages, and a server
+    that answers a client's requests in turn holds the pages asked for meanwhile behind it. Sent
+    at the start of a run, side by side, they kept the pages, and so the mapping and writing of
+    rows, waiting for seconds. While pages are being read (`reading_pages`), an aggregate request
+    waits until no other is in flight and `pages_per_aggregate` pages have been read since the
+    last one went out, so each costs the reading little; once no pages are read, they all go.
+    """
+
+    def __init__(
+        self,
+        pages_per_aggregate: int = settings.PAGES_PER_AGGREGATE,
+        max_wait_seconds: float = settings.AGGREGATE_MAX_WAIT_SECONDS,
+    ) -> None:
+        self._cond = threading.Condition()
+        self._pages_per_aggregate = pages_per_aggregate
+        self._max_wait = max_wait_seconds
+        self._readers = 0
+        self._pages = 0
+        self._in_flight = 0
+
+    @contextmanager
+    def reading_pages(self) -> Iterator[None]:
+        """Marks a resource reading pages (model_costs, model_usage) for as long as it runs."""
+        with self._cond:
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    def page_read(self) -> None:
+        with self._cond:
+            self._pages += 1
+            if self._pages == self._pages_per_aggregate:
+                self._cond.notify_all()
+
+    @contextmanager
+    def aggregate(self) -> Iterator[None]:
+        """Holds an aggregate request until its turn (see the class)."""
+        with self._cond:
+            self._cond.wait_for(
+                lambda: (
+                    self._readers <= 0
+                    or (self._in_flight == 0 and self._pages >= self._pages_per_aggregate)
+                ),
+                timeout=self._max_wait,
+            )
+            self._in_flight += 1
+            self._pages = 0
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._in_flight -= 1
+                self._cond.notify_all()
+
+
 @dataclass(frozen=True)
 class ReadSettings:
     """What to read, as the source was configured."""
@@ -407,6 +470,7 @@ class BillingReader:
         self._server_today: date | None = None
         self._clock_error: AtlasBillingError | None = None
         self._first_partial: dict[str, date] = {}
+        self.pacer = AggregatePacer()
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -539,12 +603,26 @@ class BillingReader:
         window: DayRange,
         params: QueryParams,
         columnar: pa.Schema | None = None,
+        *,
+        paced: bool = False,
     ) -> Iterator[tuple[Any, list[mapping.Bucket]]]:
         """Each page of one request chain with its checked buckets; notes partial days.
 
-        `columnar`: read the pages as Arrow where they fit this schema (`mapping.page_schema`).
+        `columnar`: read the pages as Arrow where they fit this schema (`mapping.page_schema`);
+        they count as pages read for the `pacer`. `paced`: an aggregate, each request of which
+        waits for its turn (`AggregatePacer`).
         """
-        for response in self.client.pages(endpoint, params, columnar=columnar):
+        responses = self.client.pages(endpoint, params, columnar=columnar)
+        while True:
+            if paced:
+                with self.pacer.aggregate():
+                    response = next(responses, None)
+            else:
+                response = next(responses, None)
+            if response is None:
+                return
+            if columnar is not None:
+                self.pacer.page_read()
             self.progress.page_read(name)
             buckets = mapping.parse_buckets(response)
             for bucket in buckets:
@@ -612,7 +690,7 @@ class BillingReader:
 
         def window_job(window: DayRange) -> Callable[[], Iterator[pa.Table]]:
             def run() -> Iterator[pa.Table]:
-                rows = self._day_totals(name, window)
+                rows = self._day_totals(name, window, paced=True)
                 if rows:
                     self.progress.rows_read(name, len(rows))
                     yield mapping.daily_totals_table(rows)
@@ -622,13 +700,16 @@ class BillingReader:
 
         yield from read_concurrently([window_job(w) for w in cuts], self.read.max_in_flight)
 
-    def _day_totals(self, name: str, window: DayRange) -> list[dict[str, Any]]:
+    def _day_totals(
+        self, name: str, window: DayRange, *, paced: bool = False
+    ) -> list[dict[str, Any]]:
         """The ungrouped /model-costs amount of each day of `window`, summed over filter batches
-        (zero for a day without costs), as daily totals rows in date order."""
+        (zero for a day without costs), as daily totals rows in date order. `paced`: see
+        `_pages` (the balance's recent days are taken before any page is read)."""
         rows: dict[date, dict[str, Any]] = {}
         for batch in self.read.filters:
             params = self._query(window, batch)
-            for response, buckets in self._pages(name, "/model-costs", window, params):
+            for response, buckets in self._pages(name, "/model-costs", window, params, paced=paced):
                 scope = mapping.response_scope(response)
                 for bucket, amount, currency in mapping.bucket_totals(response, buckets):
                     row = rows.setdefault(
@@ -654,7 +735,9 @@ class BillingReader:
                 for batch in self.read.filters:
                     types: set[str | None] = set()
                     params = self._query(window, [("group_by[]", "model_type")], batch)
-                    for response, buckets in self._pages(name, "/model-costs", window, params):
+                    for response, buckets in self._pages(
+                        name, "/model-costs", window, params, paced=True
+                    ):
                         types.update(mapping.group_values(response, buckets, "model_type"))
                     ids = [pair for pair in batch if pair[0] != "model_types[]"]
                     for model_type in sorted(t for t in types if t is not None):
@@ -663,7 +746,9 @@ class BillingReader:
                             [("group_by[]", "model"), ("model_types[]", model_type)],
                             ids,
                         )
-                        for response, buckets in self._pages(name, "/model-costs", window, params):
+                        for response, buckets in self._pages(
+                            name, "/model-costs", window, params, paced=True
+                        ):
                             for model in mapping.group_values(response, buckets, "model"):
                                 if model is not None:
                                     found[model] = model_type

@@ -32,6 +32,13 @@ PAGES_PER_MAPPING = 8
 
 # Concurrency: request chains (one date window of one endpoint) read at the same time.
 DEFAULT_MAX_IN_FLIGHT = 8
+PAGES_PER_AGGREGATE = 24
+"""While model_costs/model_usage read pages, one aggregate request (a window's daily totals or
+model types) goes out per this many pages read: the API answers an aggregate over a whole
+window slowly, and pages asked for meanwhile wait behind it (see `helpers.AggregatePacer`)."""
+AGGREGATE_MAX_WAIT_SECONDS = 3.0
+"""An aggregate request never waits longer than this for its turn (pages held up, e.g. by a
+rate limit, do not hold the rest of the run back)."""
 
 # HTTP behaviour.
 CONNECT_TIMEOUT_SECONDS = 10.0

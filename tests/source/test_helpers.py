@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pytest
 
 from sources.atlas_billing.helpers import (
+    AggregatePacer,
     DayRange,
     days_to_read,
     filter_batches,
@@ -157,3 +158,64 @@ def test_the_first_error_of_a_job_is_raised_to_the_consumer() -> None:
 
     with pytest.raises(ValueError, match="page 2 broke"):
         list(read_concurrently([fine, broken, fine], max_in_flight=3))
+
+
+def _aggregates_in_turn(
+    pacer: AggregatePacer, count: int, seen: list[int], pages: list[int]
+) -> list[threading.Thread]:
+    """`count` threads, each sending one aggregate request when its turn comes; each notes in
+    `seen` how many pages had been read then (-1 if another aggregate was in flight)."""
+    in_flight = threading.Semaphore(1)
+
+    def send() -> None:
+        with pacer.aggregate():
+            alone = in_flight.acquire(blocking=False)
+            seen.append(len(pages) if alone else -1)
+            time.sleep(0.01)
+            if alone:
+                in_flight.release()
+
+    threads = [threading.Thread(target=send) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def test_aggregates_go_one_at_a_time_one_per_so_many_pages_while_pages_are_read() -> None:
+    pacer = AggregatePacer(pages_per_aggregate=3, max_wait_seconds=60)
+    seen: list[int] = []
+    pages: list[int] = []
+    with pacer.reading_pages():
+        threads = _aggregates_in_turn(pacer, 3, seen, pages)
+        for n in range(9):
+            time.sleep(0.02)
+            assert len(seen) <= n // 3  # none before its pages were read
+            pages.append(n)
+            pacer.page_read()
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join(timeout=5)
+
+    assert len(seen) == 3 and -1 not in seen
+    assert all(pages_then >= 3 * (k + 1) for k, pages_then in enumerate(sorted(seen)))
+
+
+def test_aggregates_all_go_once_no_pages_are_read() -> None:
+    pacer = AggregatePacer(pages_per_aggregate=1000, max_wait_seconds=60)
+    seen: list[int] = []
+    with pacer.reading_pages():
+        threads = _aggregates_in_turn(pacer, 4, seen, [])
+        time.sleep(0.05)
+        assert seen == []  # held while pages are read
+    for thread in threads:
+        thread.join(timeout=5)
+    assert len(seen) == 4
+
+
+def test_an_aggregate_is_not_held_back_for_ever_by_pages_that_stall() -> None:
+    pacer = AggregatePacer(pages_per_aggregate=1000, max_wait_seconds=0.05)
+    seen: list[int] = []
+    with pacer.reading_pages():
+        for thread in _aggregates_in_turn(pacer, 2, seen, []):
+            thread.join(timeout=5)
+        assert len(seen) == 2

@@ -13,7 +13,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from fake_api import Reply, Request, bucket, money, page, serve
 
 from simulator import AccountConfig, Simulator
-from sources.atlas_billing import atlas_billing_source
+from sources.atlas_billing import atlas_billing_source, settings
 from sources.atlas_billing.errors import ContractViolation
 
 NOW = datetime(2026, 5, 10, 15, 30, tzinfo=UTC)
@@ -126,3 +126,31 @@ def test_a_response_that_breaks_the_contract_stops_the_load_and_commits_nothing(
     assert cause.endpoint == "/model-costs" and cause.param == field
     assert cause.request_id == "req_broken"
     assert "closed_through" not in str(pipeline.state)
+
+
+def test_aggregate_requests_are_spread_over_the_reading_of_pages(pipeline: dlt.Pipeline) -> None:
+    """An aggregate over a window (daily totals, model types, models of a type) takes the API
+    long, and pages asked for meanwhile wait behind it: they go one per so many pages read
+    (`settings.PAGES_PER_AGGREGATE`), not all at the start."""
+    sim = Simulator(AccountConfig(seed=5, first_day=date(2025, 4, 1)), now=NOW)
+    with sim.serve() as server:
+        pipeline.run(
+            atlas_billing_source(
+                api_key=sim.keys.admin,
+                base_url=server.base_url,
+                start_date="2025-04-01",
+                page_size=40,
+                load_balance=False,
+            )
+        )
+
+    def is_page(query: list[tuple[str, str]]) -> bool:
+        return ("group_by[]", "api_key") in query and ("group_by[]", "model") in query
+
+    listed = [r.query for r in sim.requests if r.path.endswith(("model-costs", "model-usage"))]
+    kinds = ["page" if is_page(q) else "aggregate" for q in listed if ("limit", "1") not in q]
+    aggregates, pages = kinds.count("aggregate"), kinds.count("page")
+    assert aggregates >= 10 and pages >= 10 * settings.PAGES_PER_AGGREGATE
+    # each aggregate waited for its pages: few go before the first pages were read
+    first_pages = kinds.index("page") + 3 * settings.PAGES_PER_AGGREGATE
+    assert kinds[:first_pages].count("aggregate") <= 4
