@@ -64,3 +64,25 @@
         cast(null as {{ data_type }})
     {%- endif -%}
 {%- endmacro %}
+
+{#- The key of a model_costs / model_usage row, from the columns of a staging model: its day,
+    grain and the grain's group keys in the grain's order, a null key as `<null>`, e.g.
+    `2026-05-01|model,api_key|model=lumen/instruct-1|api_key=<null>`. The same text the source
+    checks each page with (sources/atlas_billing/mapping.py, `row_key`); the raw tables do not
+    hold it (a long unique text per row was most of the load's time and of the file). -#}
+{% macro row_key(date_column) -%}
+    {%- set parts = [
+        ("model_type", "model_type", ["model_type"]),
+        ("model", "model", ["model", "model,api_key"]),
+        ("api_key", "api_key_id", ["api_key", "model,api_key"]),
+    ] -%}
+    {%- set pieces = ["cast(" ~ date_column ~ " as " ~ dbt.type_string() ~ ")", "'|'", "grain"] -%}
+    {%- for label, column, grains in parts -%}
+        {%- do pieces.append(
+            "case when grain in ('" ~ grains | join("', '") ~ "') then "
+            ~ dbt.concat(["'|" ~ label ~ "='", "coalesce(" ~ column ~ ", '<null>')"])
+            ~ " else '' end"
+        ) -%}
+    {%- endfor -%}
+    {{ dbt.concat(pieces) }}
+{%- endmacro %}

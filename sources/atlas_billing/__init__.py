@@ -43,12 +43,12 @@ _DELETE_INSERT: TWriteDispositionConfig = {"disposition": "merge", "strategy": "
 _DAY_ROWS_DELETE_INSERT = TDeleteInsertStrategyDict(
     disposition="merge", strategy="delete-insert", deduplicated=True
 )
-"""model_costs and model_usage: the API sends each group once a day (checked as pages are read,
-`mapping.GroupsOfADay`), so the load skips dlt's deduplication of the staged rows, a window
-function over every row loaded."""
+"""model_costs and model_usage: the load deletes the days it read (`replace_days`) and inserts
+their rows, so the tables need no key column (dbt's staging models derive `row_key`). The API
+sends each group once a day (checked as pages are read, `mapping.GroupsOfADay`), so the load
+skips dlt's deduplication of the staged rows, a window function over every row loaded."""
 _DAY_ROW_COLUMNS: TTableSchemaColumns = {
     "date": {"data_type": "date", "nullable": False},
-    "row_key": {"data_type": "text", "nullable": False},
     mapping.DAY_MARKER: {"data_type": "bool", "nullable": True, "hard_delete": True},
 }
 
@@ -191,7 +191,6 @@ def atlas_billing_source(
 
 @dlt.resource(
     write_disposition=_DAY_ROWS_DELETE_INSERT,
-    primary_key="row_key",
     parallelized=True,
     columns={**_DAY_ROW_COLUMNS, **mapping.money_columns(["amount_usd"])},
 )
@@ -208,7 +207,6 @@ def model_costs(
 
 @dlt.resource(
     write_disposition=_DAY_ROWS_DELETE_INSERT,
-    primary_key="row_key",
     parallelized=True,
     columns={
         **_DAY_ROW_COLUMNS,

@@ -538,6 +538,12 @@ class BillingReader:
         refused until a full refresh.
         """
         loaded_as, asked = state.get("loaded_as"), self._loaded_as(name)
+        if loaded_as is not None and "row_key" in asked and "row_key" not in loaded_as:
+            raise ConfigurationError(
+                f"{name} was loaded by an earlier version of this source, which stored row_key in"
+                " the table (dbt's staging models now derive it): load it again from start_date"
+                " with a full refresh (atlas-billing run --full-refresh)"
+            )
         if loaded_as is not None and loaded_as != asked:
             changed = ", ".join(
                 f"{key} {loaded_as.get(key)!r} -> {value!r}"
@@ -578,6 +584,9 @@ class BillingReader:
         settings_used = {"scope": self.read.scope, "filters": _digest(self.read.filters)}
         if name in ("model_costs", "model_usage"):
             settings_used["grain"] = self.read.grain
+            # not a setting: the tables' layout (row_key is no longer loaded), so that a table
+            # loaded with it is refused with a way out instead of failing on its NOT NULL column
+            settings_used["row_key"] = "derived in dbt"
         return settings_used
 
     def closed_through(
@@ -676,7 +685,7 @@ class BillingReader:
                             groups.check(response, buckets, table)
                             self.progress.rows_read(name, table.num_rows)
                             if table.num_rows:
-                                yield table
+                                yield mapping.loaded_columns(table)
                 self.progress.window_done(name, window)
 
             return run

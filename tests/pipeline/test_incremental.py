@@ -4,9 +4,11 @@ arrive, and each run reads only the lookback and what came after it."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
+import dlt
 import duckdb
 import pytest
 from pipeline_support import (
@@ -231,3 +233,38 @@ def test_a_run_with_another_grain_or_scope_is_refused_until_a_full_refresh(
     served.load(grain="model", full_refresh=True)
     grains = query(served.db, "select distinct grain from atlas_billing.model_costs")
     assert grains == [("model",)]
+
+
+def test_a_table_loaded_by_the_version_that_stored_row_key_asks_for_a_full_refresh(
+    serve: Callable[..., Served],
+) -> None:
+    """Earlier versions loaded `row_key` into model_costs and model_usage (NOT NULL); rows
+    without it cannot go into such a table, so the run stops with the way out."""
+    served = serve(account(first_day=TODAY - timedelta(days=10)))
+    served.load()
+    earlier = {"scope": "account", "filters": "none", "grain": "model,api_key"}
+
+    @dlt.source(name="atlas_billing")
+    def as_the_earlier_version_left_it() -> Any:
+        @dlt.resource(name="model_costs")
+        def model_costs() -> Iterator[Any]:
+            dlt.current.resource_state()["loaded_as"] = earlier
+            yield from ()
+
+        return model_costs
+
+    dlt.pipeline(
+        pipeline_name="atlas_billing",
+        destination=dlt.destinations.duckdb(credentials=str(served.db)),
+        dataset_name="atlas_billing",
+        pipelines_dir=str(served.pipelines_dir),
+    ).run(as_the_earlier_version_left_it())
+
+    with pytest.raises(ConfigurationError) as raised:
+        served.load()
+    assert "model_costs was loaded by an earlier version of this source" in str(raised.value)
+    assert "full refresh (atlas-billing run --full-refresh)" in str(raised.value)
+
+    served.load(full_refresh=True)
+    first_day = TODAY - timedelta(days=10)
+    assert loaded_costs(served.db) == ledger_costs(served.sim, first_day, TODAY + timedelta(1))

@@ -78,7 +78,12 @@ def test_each_resource_keeps_its_last_closed_day_in_its_own_state(
     resources = pipeline.state["sources"]["atlas_billing"]["resources"]
     assert resources["model_costs"] == {
         "closed_through": "2026-05-09",
-        "loaded_as": {"scope": "account", "filters": "none", "grain": "model,api_key"},
+        "loaded_as": {
+            "scope": "account",
+            "filters": "none",
+            "grain": "model,api_key",
+            "row_key": "derived in dbt",
+        },
     }
     assert resources["daily_cost_totals"]["closed_through"] == "2026-05-09"
     assert "model_usage" not in resources

@@ -9,7 +9,6 @@ with source as (
 renamed as (
 
     select
-        row_key,
         cast(date as date) as usage_date,
         grain,
         scope,
@@ -26,6 +25,16 @@ renamed as (
 
     from source
 
+),
+
+keyed as (
+
+    select
+        {{ atlas_billing.row_key('usage_date') }} as row_key,
+        renamed.*
+
+    from renamed
+
 )
 
-select * from renamed
+select * from keyed
