@@ -3,7 +3,8 @@
 `load()` is the one entry point (the CLI's `run`, the demo and dbt-after-load call it). A long
 backfill is loaded in chunks of days, each chunk a dlt load that commits its data and the
 resources' state together, so a run killed at any moment goes on from the last committed chunk.
-The balance snapshot comes in a last load of its own, so only a run that got to the end adds one.
+The balance snapshot goes into the load that reads the last days (or, when that load cannot take
+it, a last load of its own), so only a run that got to the end adds one.
 
 The warehouse is chosen by name (`duckdb`, `bigquery`; default from dlt config
 `[pipelines.atlas_billing] destination_type`, else DuckDB) or given as a ready dlt destination.
@@ -208,9 +209,11 @@ def load(
             )
             daily = [name for name in source.resources if name != BALANCE]
             if first and full_refresh:
+                # a refresh drops what it loads: the balance history is kept out of it
                 pipeline.run(source.with_resources(*daily), refresh="drop_resources")
             else:
-                pipeline.run(source.with_resources(*daily))
+                # the snapshot goes in only if this load reads the last days (see the resource)
+                pipeline.run(source)
             summary.loads += 1
             first = False
             done_through = {
@@ -218,16 +221,21 @@ def load(
                 for name in daily
                 if progress.resource(name).days is not None
             }
-            _report(on_progress, f"load {summary.loads} committed: {_days_text(done_through)}")
+            with_balance = " and the balance snapshot" if progress.balance_in_load else ""
+            _report(
+                on_progress,
+                f"load {summary.loads} committed: {_days_text(done_through)}{with_balance}",
+            )
             if not progress.more_to_read:
                 break
-        if BALANCE in source.resources:
+        if BALANCE in source.resources and not progress.balance_in_load:
             source = _source(progress=progress, **options)
             pipeline.run(source.with_resources(BALANCE))
             summary.loads += 1
+            _report(on_progress, f"load {summary.loads} committed: balance snapshot")
+        if progress.balance_in_load:
             summary.balance_snapshot = True
             progress.rows_read(BALANCE, 1)
-            _report(on_progress, f"load {summary.loads} committed: balance snapshot")
     for name, resource in progress.resources.items():
         summary.rows[name] = resource.rows
         if resource.first_day is not None and resource.last_day is not None:

@@ -319,7 +319,7 @@ def models(reader: BillingReader) -> Iterator[pa.Table]:
     reader.record("models", cuts, state)
 
 
-@dlt.resource(write_disposition=_DELETE_INSERT, primary_key="snapshot_at")
+@dlt.resource(write_disposition=_DELETE_INSERT, primary_key="snapshot_at", parallelized=True)
 def balance_snapshots(reader: BillingReader) -> Iterator[Any]:
     """A balance snapshot stamped with the server's `Date`: a history with one row per run.
 
@@ -334,6 +334,17 @@ def balance_snapshots(reader: BillingReader) -> Iterator[Any]:
     `snapshot_at` and `date`). A closed day restated later moves the balance when it happens;
     these observations tell which interval between snapshots each change fell in.
     """
+    # Loaded with days only by the load that reads the last of them, so that only a run that
+    # got to the end adds a snapshot, and only when taken with the run's clock (a key that may
+    # not read the balance fails the snapshot's own load instead, after the days are in):
+    # otherwise `pipelines.load` gives it a load of its own at the end.
+    days = [name for name in dlt.current.source().selected_resources if name != "balance_snapshots"]
+    if days and (
+        not reader.last_load(days, timeout=settings.LAST_LOAD_WAIT_SECONDS)
+        or reader.progress.balance_snapshot is None
+    ):
+        return
+    reader.progress.balance_in_load = True
     snapshot, observations = reader.balance()
     # each table its own hints: a table variant would inherit columns given on the resource
     yield dlt.mark.with_hints(snapshot, _SNAPSHOT_HINTS, create_table_variant=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
-from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterator, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -201,6 +201,9 @@ class LoadProgress:
     balance_snapshot: tuple[pa.Table, pa.Table] | None = None
     """The run's balance snapshot and cost observations, taken with the server's today and
     loaded by the run's last load."""
+    balance_in_load: bool = False
+    """Whether the balance snapshot went into a load of days (the run's last), so it needs no
+    load of its own."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def resource(self, name: str) -> ResourceProgress:
@@ -471,6 +474,9 @@ class BillingReader:
         self._clock_error: AtlasBillingError | None = None
         self._first_partial: dict[str, date] = {}
         self.pacer = AggregatePacer()
+        self._plans = threading.Condition()
+        self._planned: set[str] = set()
+        """Resources of this load that planned their days (or failed to)."""
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -537,6 +543,21 @@ class BillingReader:
         A table loaded with another grain, scope or filters would mix rows of both, so that is
         refused until a full refresh.
         """
+        try:
+            return self._plan(name, state)
+        finally:
+            with self._plans:
+                self._planned.add(name)
+                self._plans.notify_all()
+
+    def last_load(self, names: Collection[str], timeout: float) -> bool:
+        """Whether the load of these resources reads the last of their days: waits (at most
+        `timeout` seconds, else False) until each has planned its days."""
+        with self._plans:
+            planned = self._plans.wait_for(lambda: self._planned >= set(names), timeout)
+        return planned and not self.progress.more_to_read
+
+    def _plan(self, name: str, state: MutableMapping[str, Any]) -> list[DayRange]:
         loaded_as, asked = state.get("loaded_as"), self._loaded_as(name)
         if loaded_as is not None and "row_key" in asked and "row_key" not in loaded_as:
             raise ConfigurationError(

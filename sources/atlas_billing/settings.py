@@ -36,6 +36,9 @@ PAGES_PER_AGGREGATE = 24
 """While model_costs/model_usage read pages, one aggregate request (a window's daily totals or
 model types) goes out per this many pages read: the API answers an aggregate over a whole
 window slowly, and pages asked for meanwhile wait behind it (see `helpers.AggregatePacer`)."""
+LAST_LOAD_WAIT_SECONDS = 60.0
+"""How long the balance snapshot waits for the daily resources loaded with it to plan their days
+(to know whether their load is the run's last); past it, the snapshot gets a load of its own."""
 AGGREGATE_MAX_WAIT_SECONDS = 3.0
 """An aggregate request never waits longer than this for its turn (pages held up, e.g. by a
 rate limit, do not hold the rest of the run back)."""

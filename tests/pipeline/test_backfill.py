@@ -323,11 +323,26 @@ def test_a_backfill_in_several_loads_asks_the_servers_clock_once_with_its_balanc
     served = serve(account(first_day=TODAY - timedelta(days=200)))
     summary = served.load(days_per_load=60)
 
-    assert summary.loads == 5  # four loads of days and the balance snapshot
+    assert summary.loads == 4  # four loads of days, the last with the balance snapshot
     # the snapshot's response tells the clock: no request just for it
     assert _clock_probes(served) == []
     assert len([r for r in served.sim.requests if r.path.endswith("/balance")]) == 1
     assert len(table_rows(served.db, "balance_snapshots")) == 1
+
+
+def test_a_run_that_reads_its_days_in_one_load_takes_the_balance_snapshot_in_it(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=30)))
+    messages: list[str] = []
+    summary = served.load(on_progress=messages.append)
+
+    assert summary.loads == 1 and summary.balance_snapshot
+    assert [m for m in messages if "committed" in m] == [
+        f"load 1 committed: days {TODAY - timedelta(days=30)}..{TODAY} and the balance snapshot"
+    ]
+    assert len(table_rows(served.db, "balance_snapshots")) == 1
+    assert len(table_rows(served.db, "balance_cost_observations")) == 5
 
 
 def test_without_a_balance_snapshot_one_small_request_asks_the_servers_clock(

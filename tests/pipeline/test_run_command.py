@@ -180,6 +180,8 @@ def test_a_key_without_balance_permission_is_told_what_is_needed(
     line = one_error_line(capsys)
     assert "/balance needs a key with the account balance read permission" in line
     assert "endpoint=/balance" in line and "status=403" in line
+    # the days are in: only the snapshot, in a load of its own, failed
+    assert query(served.db, "select count(*) from atlas_billing.model_costs")[0][0] > 0
 
 
 def test_scope_self_without_balance_loads_only_the_keys_own_usage(
