@@ -739,13 +739,12 @@ def day_markers_table(days: Iterable[date], kind: str) -> pa.Table:
     own too, so those days are emptied rather than left as they were.
     """
     schema = COSTS_SCHEMA if kind == "costs" else USAGE_SCHEMA
+    schema = schema.remove(schema.get_field_index(CHECK_KEY))  # as loaded
     days = list(days)
-    columns: dict[str, list[Any]] = {
-        name: [None] * len(days) if name != CHECK_KEY else [""] * len(days) for name in schema.names
-    }
+    columns: dict[str, list[Any]] = {name: [None] * len(days) for name in schema.names}
     columns["date"] = days
     columns[DAY_MARKER] = [True] * len(days)
-    return pa.Table.from_pydict(columns, schema=schema).drop_columns([CHECK_KEY])
+    return pa.Table.from_pydict(columns, schema=schema)
 
 
 def bucket_totals(
