@@ -202,8 +202,8 @@ class LoadProgress:
     """The run's balance snapshot and cost observations, taken with the server's today and
     loaded by the run's last load."""
     balance_in_load: bool = False
-    """Whether the balance snapshot went into a load of days (the run's last), so it needs no
-    load of its own."""
+    """Whether a load of this run carries the balance snapshot: the load of the run's last days,
+    or, where that load could not take it, the snapshot's own load at the end."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def resource(self, name: str) -> ResourceProgress:
