@@ -457,6 +457,17 @@ class ReadSettings:
     """Whether the run takes a balance snapshot: its response then tells the server's clock."""
 
 
+def _prepare_arrow_conversion() -> None:
+    """Have pyarrow convert a Python value once.
+
+    The first conversion imports pandas when it is installed (pyarrow checks whether a value is
+    one of its types): ~0.2 s holding the GIL. Done while the run's first request is in flight,
+    it costs the run nothing; done by the first table built afterwards (the balance snapshot's),
+    it held up every resource's first page by as much.
+    """
+    pa.array([0])
+
+
 class BillingReader:
     """Reads the billing endpoints for the resources: plans days, cuts windows and batches,
     runs request chains concurrently, and notes which days the API still calls partial."""
@@ -494,6 +505,10 @@ class BillingReader:
                 return self._server_today
             if self._clock_error is not None:  # the resources reading side by side share it
                 raise self._clock_error
+            # every resource waits for this answer: meanwhile, ready what the mapping needs next
+            threading.Thread(
+                target=_prepare_arrow_conversion, name="atlas-billing-prepare", daemon=True
+            ).start()
             try:
                 now = self._balance_time() if self.read.load_balance else None
                 if now is None:
