@@ -346,7 +346,9 @@ def _duckdb_credentials(path: Path) -> DuckDbCredentials:
     """
     configured: Any = dlt.config.get("destination.duckdb.credentials.global_config")
     return DuckDbCredentials(
-        str(path),
+        # absolute: dlt resolves a relative path against the directory of the pipeline's first
+        # run, so the same command run from elsewhere loaded a file other than the one it named
+        str(path.resolve()),
         global_config={**DUCKDB_SETTINGS, **(configured if isinstance(configured, dict) else {})},
     )
 

@@ -506,9 +506,8 @@ class BillingReader:
             if self._clock_error is not None:  # the resources reading side by side share it
                 raise self._clock_error
             # every resource waits for this answer: meanwhile, ready what the mapping needs next
-            threading.Thread(
-                target=_prepare_arrow_conversion, name="atlas-billing-prepare", daemon=True
-            ).start()
+            # (not a daemon: a run that fails at once waits for it instead of exiting mid-import)
+            threading.Thread(target=_prepare_arrow_conversion, name="atlas-billing-prepare").start()
             try:
                 now = self._balance_time() if self.read.load_balance else None
                 if now is None:

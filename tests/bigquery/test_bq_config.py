@@ -4,6 +4,8 @@ kept off the network by conftest.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipelines.bigquery import (
@@ -70,11 +72,26 @@ def test_the_command_line_names_the_project_and_location(
 
 
 def test_without_credentials_the_run_stops_with_one_line_before_reading_the_api(
-    real_bigquery: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    real_bigquery: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("SOURCES__ATLAS_BILLING__API_KEY", "apikey-never-used")
 
-    code = main(["run", "--destination", "bigquery", "--base-url", "http://127.0.0.1:9/public/v1"])
+    # its own dlt folder: the run stops after dlt set the pipeline up, which must not be the
+    # machine's default one (a later run there would inherit this pipeline's state)
+    code = main(
+        [
+            "run",
+            "--destination",
+            "bigquery",
+            "--base-url",
+            "http://127.0.0.1:9/public/v1",
+            "--pipelines-dir",
+            str(tmp_path / "pipelines"),
+        ]
+    )
 
     err = capsys.readouterr().err
     assert code == 2

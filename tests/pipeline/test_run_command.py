@@ -257,3 +257,23 @@ def test_a_duckdb_file_named_like_the_dataset_is_refused(
     assert main(run(served, "--start-date", "2026-05-01", "--duckdb-path", str(db))) == 2
 
     assert "is named like the dataset 'atlas_billing'" in one_error_line(capsys)
+
+
+def test_a_relative_duckdb_path_is_the_file_in_the_directory_the_run_starts_in(
+    served: Served, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dlt resolves a relative DuckDB path against the directory of the pipeline's first run: the
+    # same command run from elsewhere must load the file it names there, not that one
+    first, second = served.tmp_path / "first", served.tmp_path / "second"
+    start = (TODAY - timedelta(days=10)).isoformat()
+    for where in (first, second):
+        where.mkdir()
+        monkeypatch.chdir(where)
+        assert main(run(served, "--duckdb-path", "atlas.duckdb", "--start-date", start)) == 0
+        capsys.readouterr()
+
+    loads = [
+        query(where / "atlas.duckdb", "SELECT count(*) FROM atlas_billing._dlt_loads")[0][0]
+        for where in (first, second)
+    ]
+    assert loads == [1, 1]
