@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -110,6 +111,9 @@ def build_simulator(args: argparse.Namespace) -> Simulator:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
+    # Ctrl-C stops it, as it says, even when started where SIGINT is ignored (a shell runs a
+    # background job so, and the job's children inherit it): Python then leaves it ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sim = build_simulator(args)
     if args.export_ledger:
         path = sim.ledger.export_purchase_ledger_csv(args.export_ledger)
