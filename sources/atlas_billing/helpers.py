@@ -592,6 +592,21 @@ class BillingReader:
             )
         closed = parse_day(state.get("closed_through"), f"{name} state closed_through")
         start = self.read.start_date
+        loaded_from = parse_day(state.get("loaded_from"), f"{name} state loaded_from")
+        if (
+            closed is not None
+            and start is not None
+            and loaded_from is not None
+            and (start < loaded_from)
+        ):
+            # later runs go on from closed_through: the days before the first load would never
+            # be read, and the tables would look complete from start_date
+            raise ConfigurationError(
+                f"start_date {start} is before {loaded_from}, where the first load began; the"
+                " days in between are not read by later runs: load again from start_date with a"
+                " full refresh (atlas-billing run --full-refresh), or keep start_date at"
+                f" {loaded_from} or later"
+            )
         if closed is None and start is None:
             raise ConfigurationError(
                 "start_date is required for the first run (the first day to load, YYYY-MM-DD)"
@@ -611,7 +626,10 @@ class BillingReader:
         return cuts
 
     def record(self, name: str, cuts: Sequence[DayRange], state: MutableMapping[str, Any]) -> None:
-        """Write into the resource's state how far it got, and with which settings."""
+        """Write into the resource's state how far it got, with which settings, and (on its
+        first load) the day it was loaded from."""
+        if cuts and state.get("closed_through") is None:
+            state["loaded_from"] = cuts[0].start.isoformat()
         state["closed_through"] = self.closed_through(name, cuts, state.get("closed_through"))
         state["loaded_as"] = self._loaded_as(name)
 

@@ -268,3 +268,31 @@ def test_a_table_loaded_by_the_version_that_stored_row_key_asks_for_a_full_refre
     served.load(full_refresh=True)
     first_day = TODAY - timedelta(days=10)
     assert loaded_costs(served.db) == ledger_costs(served.sim, first_day, TODAY + timedelta(1))
+
+
+def test_a_start_date_moved_before_the_first_load_asks_for_a_full_refresh(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=30)))
+    first = TODAY - timedelta(days=10)
+    served.load(start_date=first.isoformat())
+    earlier = (first - timedelta(days=5)).isoformat()
+
+    # later runs go on from the last closed day: the five days before would never be read
+    with pytest.raises(ConfigurationError) as raised:
+        served.load(start_date=earlier)
+    assert f"start_date {earlier} is before {first}, where the first load began" in str(
+        raised.value
+    )
+    assert "--full-refresh" in str(raised.value)
+
+    # the same day, or a later one, goes on as before
+    served.load(start_date=first.isoformat())
+    served.load(start_date=(first + timedelta(days=3)).isoformat())
+
+    served.load(start_date=earlier, full_refresh=True)
+    days = query(served.db, "select min(date) from atlas_billing.model_costs")
+    assert days == [(first - timedelta(days=5),)]
+    assert loaded_costs(served.db) == ledger_costs(
+        served.sim, first - timedelta(days=5), TODAY + timedelta(days=1)
+    )

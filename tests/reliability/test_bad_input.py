@@ -88,6 +88,14 @@ CONFIGURATION = [
         ("--duckdb-path", "{root}/first.duckdb"),
     ),
     Case(
+        "start_moved_earlier",
+        "a start date moved before the first load's",
+        "start_date 2026-04-15 is before 2026-04-20, where the first load began; the days in"
+        " between are not read by later runs: load again from start_date with a full refresh"
+        " (atlas-billing run --full-refresh), or keep start_date at 2026-04-20 or later",
+        ("--start-date", "2026-04-15"),
+    ),
+    Case(
         "unknown_scope",
         "a scope the API does not have",
         "scope must be one of account, self, got 'team'",
