@@ -462,8 +462,8 @@ def _prepare_arrow_conversion() -> None:
 
     The first conversion imports pandas when it is installed (pyarrow checks whether a value is
     one of its types): ~0.2 s holding the GIL. Done while the run's first request is in flight,
-    it costs the run nothing; done by the first table built afterwards (the balance snapshot's),
-    it held up every resource's first page by as much.
+    the run waits only for what the answer does not cover; done by the first table built
+    afterwards (the balance snapshot's), it held up every resource's first page by all of it.
     """
     pa.array([0])
 
@@ -593,12 +593,7 @@ class BillingReader:
         closed = parse_day(state.get("closed_through"), f"{name} state closed_through")
         start = self.read.start_date
         loaded_from = parse_day(state.get("loaded_from"), f"{name} state loaded_from")
-        if (
-            closed is not None
-            and start is not None
-            and loaded_from is not None
-            and (start < loaded_from)
-        ):
+        if closed is not None and start is not None and loaded_from and start < loaded_from:
             # later runs go on from closed_through: the days before the first load would never
             # be read, and the tables would look complete from start_date
             raise ConfigurationError(

@@ -77,6 +77,7 @@ def test_each_resource_keeps_its_last_closed_day_in_its_own_state(
 
     resources = pipeline.state["sources"]["atlas_billing"]["resources"]
     assert resources["model_costs"] == {
+        "loaded_from": "2026-04-01",
         "closed_through": "2026-05-09",
         "loaded_as": {
             "scope": "account",
