@@ -8,6 +8,7 @@ Errors the user can act on (`AtlasBillingError`) become one line on stderr and e
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -40,9 +41,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+DLT_DEFAULTS = {
+    "runtime.dlthub_telemetry": "false",
+    "runtime.log_level": "WARNING",
+    "normalize.data_writer.disable_compression": "true",
+}
+"""What the committed .dlt/config.toml sets for dlt, for a run where nothing sets it (an installed
+package run outside a source checkout): no usage data sent to dltHub, dlt's log at warnings, and
+the load's files uncompressed. A value set in any .dlt/ file or variable wins."""
+
+
+def apply_dlt_defaults() -> None:
+    """Set `DLT_DEFAULTS` that no configuration gives, as environment variables of this process."""
+    import dlt
+
+    for key, value in DLT_DEFAULTS.items():
+        if dlt.config.get(key) is None:
+            os.environ.setdefault("__".join(key.split(".")).upper(), value)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    apply_dlt_defaults()
     try:
         return int(args.handler(args) or 0)
     except AtlasBillingError as exc:

@@ -23,7 +23,15 @@ from typing import Any
 
 from sources.atlas_billing.errors import AtlasBillingError, ConfigurationError
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+_CHECKOUT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+_INSTALLED_PROJECT_DIR = Path(__file__).resolve().parent / "dbt_project"
+# The dbt project: `dbt/` of a source checkout, else the copy an installed wheel carries. (In
+# site-packages, `dbt` beside this package is dbt-core itself: the project file decides.)
+DBT_PROJECT_DIR = (
+    _CHECKOUT_PROJECT_DIR
+    if (_CHECKOUT_PROJECT_DIR / "dbt_project.yml").is_file()
+    else _INSTALLED_PROJECT_DIR
+)
 DUCKDB_PATH_ENV = "ATLAS_BILLING_DUCKDB_PATH"
 DBT_TARGET_ENV = "ATLAS_BILLING_DBT_TARGET"
 DBT_SCHEMA_ENV = "ATLAS_BILLING_DBT_SCHEMA"
@@ -130,7 +138,7 @@ def bigquery_target(destination: Any, *, dataset_name: str | None = None) -> Dbt
     return DbtTarget(
         name=name,
         env={**env, DBT_TARGET_ENV: name},
-        target_path=DBT_PROJECT_DIR / "target" / f"{name}-{digest}",
+        target_path=target_root() / f"{name}-{digest}",
         vars=_dataset_vars(dataset_name),
     )
 
@@ -175,7 +183,7 @@ def build(
     `warehouse` is a DuckDB file or a `DbtTarget` (e.g. `bigquery_target(destination)`).
     `vars` override the project's vars (e.g. `atlas_billing_as_of`). `target_path` is where dbt
     writes its artifacts and logs (default: one folder per DuckDB file or BigQuery dataset under
-    `dbt/target`, so builds of different warehouses never share one). `full_refresh` rebuilds
+    `target_root()`, so builds of different warehouses never share one). `full_refresh` rebuilds
     the incremental models whole.
     Raises AtlasBillingError naming every model or test that failed.
     """
@@ -228,9 +236,20 @@ def build(
 
 
 def default_target_path(duckdb_path: Path) -> Path:
-    """dbt's artifacts and logs for one DuckDB file: dbt/target/<file stem>-<hash of its path>."""
+    """dbt's artifacts and logs for one DuckDB file: <target root>/<file stem>-<hash of its
+    path> (see `target_root`)."""
     digest = hashlib.sha1(str(Path(duckdb_path).resolve()).encode()).hexdigest()[:8]
-    return DBT_PROJECT_DIR / "target" / f"{Path(duckdb_path).stem}-{digest}"
+    return target_root() / f"{Path(duckdb_path).stem}-{digest}"
+
+
+def target_root() -> Path:
+    """Where dbt writes its artifacts and logs: `dbt/target` in a source checkout; for an
+    installed package, whose files may be read-only and are shared by every user, a folder in the
+    user's cache (`$XDG_CACHE_HOME/atlas-billing/dbt-target`, default `~/.cache/...`)."""
+    if DBT_PROJECT_DIR == _CHECKOUT_PROJECT_DIR:
+        return DBT_PROJECT_DIR / "target"
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "atlas-billing" / "dbt-target"
 
 
 def _describe_failures(failures: list[Any], target_path: Path) -> str:

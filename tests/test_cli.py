@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -35,3 +40,42 @@ def test_an_unknown_option_is_one_line_naming_it() -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "--no-such-option" in lines[0]
+
+
+def _defaults_applied(cwd: Path, home: Path) -> dict[str, str]:
+    script = (
+        "import json, os; from pipelines.cli import apply_dlt_defaults; apply_dlt_defaults();"
+        " print(json.dumps({k: v for k, v in os.environ.items()"
+        " if k.startswith(('RUNTIME__', 'NORMALIZE__'))}))"
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("RUNTIME__", "NORMALIZE__"))
+    }
+    env.update(HOME=str(home), PYTHONPATH=str(REPO))
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def test_outside_a_checkout_the_command_keeps_the_committed_dlt_settings(tmp_path: Path) -> None:
+    """An installed package runs without the repo's .dlt/config.toml: the settings it commits
+    (no telemetry to dltHub among them) still hold, and what a user configures wins."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _defaults_applied(empty, tmp_path) == {
+        "RUNTIME__DLTHUB_TELEMETRY": "false",
+        "RUNTIME__LOG_LEVEL": "WARNING",
+        "NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION": "true",
+    }
+
+    configured = tmp_path / "configured"
+    (configured / ".dlt").mkdir(parents=True)
+    (configured / ".dlt" / "config.toml").write_text('[runtime]\nlog_level = "INFO"\n')
+    assert "RUNTIME__LOG_LEVEL" not in _defaults_applied(configured, tmp_path)
+
+    # the checkout's own .dlt/config.toml sets all of them: nothing to add
+    assert _defaults_applied(REPO, tmp_path) == {}
