@@ -63,8 +63,8 @@ def apply_dlt_defaults() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    apply_dlt_defaults()
     try:
+        apply_dlt_defaults()
         return int(args.handler(args) or 0)
     except AtlasBillingError as exc:
         print(f"atlas-billing {args.command}: error: {exc}", file=sys.stderr)

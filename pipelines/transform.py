@@ -1,4 +1,5 @@
-"""What runs after a load: the purchase ledger, then the dbt project (`dbt/`), in this process.
+"""What runs after a load: the purchase ledger, then the dbt project (`dbt/`, or the copy an
+installed package carries), in this process.
 
 dbt is driven through its programmatic API (`dbtRunner`), against the profile committed in
 `dbt/profiles.yml`: its `duckdb` target reads the file named by `ATLAS_BILLING_DUCKDB_PATH`; its
