@@ -384,6 +384,9 @@ class AggregatePacer:
     rows, waiting for seconds. While pages are being read (`reading_pages`), an aggregate request
     waits until no other is in flight and `pages_per_aggregate` pages have been read since the
     last one went out, so each costs the reading little; once no pages are read, they all go.
+    Once a page reader stopped on an error, they all go too: the run is ending, and an aggregate
+    held for its turn would keep dlt from closing its threads in time (dlt then logs an error
+    beside the one that stopped the run).
     """
 
     def __init__(
@@ -397,17 +400,21 @@ class AggregatePacer:
         self._readers = 0
         self._pages = 0
         self._in_flight = 0
+        self._failed = False
 
     @contextmanager
     def reading_pages(self) -> Iterator[None]:
         """Marks a resource reading pages (model_costs, model_usage) for as long as it runs."""
         with self._cond:
             self._readers += 1
+        failed = True
         try:
             yield
+            failed = False
         finally:
             with self._cond:
                 self._readers -= 1
+                self._failed = self._failed or failed
                 self._cond.notify_all()
 
     def page_read(self) -> None:
@@ -423,6 +430,7 @@ class AggregatePacer:
             self._cond.wait_for(
                 lambda: (
                     self._readers <= 0
+                    or self._failed
                     or (self._in_flight == 0 and self._pages >= self._pages_per_aggregate)
                 ),
                 timeout=self._max_wait,

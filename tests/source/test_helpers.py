@@ -212,6 +212,21 @@ def test_aggregates_all_go_once_no_pages_are_read() -> None:
     assert len(seen) == 4
 
 
+def test_aggregates_all_go_once_a_page_reader_stopped_on_an_error() -> None:
+    # the run is ending: an aggregate held for its turn kept dlt from closing its threads in time
+    pacer = AggregatePacer(pages_per_aggregate=1000, max_wait_seconds=600)
+    seen: list[int] = []
+    with pacer.reading_pages():  # another resource still reading, its pages no longer consumed
+        threads = _aggregates_in_turn(pacer, 3, seen, [])
+        with pytest.raises(RuntimeError), pacer.reading_pages():
+            time.sleep(0.05)
+            assert seen == []
+            raise RuntimeError("a page breaks the contract")
+        for thread in threads:
+            thread.join(timeout=5)
+        assert len(seen) == 3  # (were it not, leaving this block would let them go)
+
+
 def test_an_aggregate_is_not_held_back_for_ever_by_pages_that_stall() -> None:
     pacer = AggregatePacer(pages_per_aggregate=1000, max_wait_seconds=0.05)
     seen: list[int] = []
