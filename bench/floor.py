@@ -2,7 +2,8 @@
 
 Same windows, endpoints, grain (model + api_key), page size (1000) and small queries (daily
 totals, models, the balance and the recent days' costs it records) as the load, the same
-transport (one pooled httpx client), and as many request chains in flight as the client allows.
+transport (httpx's pooled transport, called directly as the load's client calls it), and as many
+request chains in flight as the client allows.
 Pages are parsed with orjson, the cheapest full parse on this machine (the load reads its large
 pages with Arrow's JSON reader instead, which costs more CPU but runs outside the GIL). What is
 left is the cost of moving and parsing the bytes on this machine: no load can be faster.
@@ -29,6 +30,7 @@ ONE_DAY = timedelta(days=1)
 RECENT_DAYS = settings.DEFAULT_LOOKBACK_DAYS + 1
 """Closed days before today whose cost a balance snapshot records, like the load's."""
 GRAIN = [("group_by[]", "model"), ("group_by[]", "api_key")]
+TIMEOUT = httpx.Timeout(60).as_dict()
 
 
 @dataclass
@@ -53,17 +55,26 @@ def download(
 ) -> FloorCounts:
     """Read every page of [start, end) and the balance, `max_in_flight` chains at a time."""
     counts = FloorCounts()
-    http = httpx.Client(
-        base_url=base_url,
-        headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
-        timeout=60,
-        limits=httpx.Limits(max_connections=max_in_flight + 2),
-    )
+    transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=max_in_flight + 2))
+    headers = httpx.Headers({"Authorization": f"Bearer {api_key}", "Accept": "application/json"})
+    base = base_url.rstrip("/") + "/"
+
+    def get(endpoint: str, params: Params | None = None) -> httpx.Response:
+        url = httpx.URL(base + endpoint.lstrip("/"), params=params)
+        request = httpx.Request("GET", url, headers=headers, extensions={"timeout": TIMEOUT})
+        response = transport.handle_request(request)
+        try:
+            response.read()
+        finally:
+            response.close()
+        if response.status_code != 200:
+            raise RuntimeError(f"{endpoint}: HTTP {response.status_code}")
+        return response
 
     def pages(kind: str, endpoint: str, params: Params) -> Iterator[dict[str, Any]]:
         query = params
         while True:
-            response = http.get(endpoint, params=query).raise_for_status()
+            response = get(endpoint, query)
             body = orjson.loads(response.content)
             counts.add(kind, sum(len(b["results"]) for b in body["data"]), len(response.content))
             yield body
@@ -93,7 +104,7 @@ def download(
         return run
 
     def balance() -> None:
-        response = http.get("/balance").raise_for_status()
+        response = get("/balance")
         orjson.loads(response.content)
         counts.add("balance", 1, len(response.content))
         today = parsedate_to_datetime(response.headers["date"]).astimezone(UTC).date()
@@ -110,7 +121,7 @@ def download(
             models(window),
         ]
     jobs.append(balance)
-    with http, ThreadPoolExecutor(max_workers=max_in_flight) as pool:
+    with transport, ThreadPoolExecutor(max_workers=max_in_flight) as pool:
         for future in [pool.submit(job) for job in jobs]:
             future.result()
     return counts

@@ -33,6 +33,7 @@ class Request:
     query: list[tuple[str, str]]
     raw_query: str
     authorization: str | None
+    accept_encoding: str | None = None
 
 
 Route = Callable[[Request], Reply]
@@ -59,6 +60,7 @@ def serve(route: Route) -> Iterator[FakeApi]:
                 query=parse_qsl(parts.query, keep_blank_values=True),
                 raw_query=parts.query,
                 authorization=self.headers.get("authorization"),
+                accept_encoding=self.headers.get("accept-encoding"),
             )
             api.requests.append(request)
             reply = api.route(request)

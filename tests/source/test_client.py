@@ -3,13 +3,16 @@ errors that say what happened, with the API's request_id."""
 
 from __future__ import annotations
 
+import gzip
 import time
 from datetime import date, timedelta
 from email.utils import format_datetime
 
+import orjson
 import pytest
 from fake_api import SERVER_NOW, Reply, Request, bucket, page, serve
 
+from sources.atlas_billing import mapping
 from sources.atlas_billing.client import AtlasBillingClient
 from sources.atlas_billing.errors import AtlasApiError, ConfigurationError, ContractViolation
 
@@ -43,6 +46,35 @@ def test_pages_pass_the_cursor_back_unchanged_with_the_same_parameters() -> None
     assert second.query == [*first.query, ("page", cursor)]
     assert "group_by%5B%5D=model&group_by%5B%5D=api_key" in first.raw_query
     assert first.authorization == f"Bearer {KEY}"
+
+
+def test_pages_are_asked_for_compressed_and_decoded() -> None:
+    """Over the internet a page shrinks several times when compressed: the client asks for gzip
+    and reads a gzip body, decoded and read as Arrow alike."""
+    result = {
+        "object": "model_cost.result",
+        "model_type": "text",
+        "model": "m1",
+        "api_key_id": "key_1",
+        "amount": {"value": "1.250000", "currency": "usd"},
+    }
+    body = page([bucket(DAY, [result])])
+
+    def route(request: Request) -> Reply:
+        if "gzip" not in (request.accept_encoding or ""):
+            return Reply(body=body)
+        return Reply(body=gzip.compress(orjson.dumps(body)), headers={"content-encoding": "gzip"})
+
+    with serve(route) as api:
+        plain = client(api.base_url).get("/model-costs", [])
+        columnar = client(api.base_url).get(
+            "/model-costs", [], columnar=mapping.page_schema("costs")
+        )
+
+    assert all("gzip" in (r.accept_encoding or "") for r in api.requests)
+    assert plain.body == body
+    assert columnar.data is not None
+    assert columnar.decoded().body == body
 
 
 def test_has_more_without_a_cursor_is_a_contract_violation() -> None:
