@@ -2,7 +2,7 @@
 
 Same windows, endpoints, grain (model + api_key), page size (1000) and small queries (daily
 totals, models, the balance and the recent days' costs it records) as the load, the same
-transport (httpx's pooled transport, called directly as the load's client calls it), and as many
+transport (urllib3's connection pool, called as the load's client calls it), and as many
 request chains in flight as the client allows.
 Pages are parsed with orjson, the cheapest full parse on this machine (the load reads its large
 pages with Arrow's JSON reader instead, which costs more CPU but runs outside the GIL). What is
@@ -18,19 +18,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlencode
 
-import httpx
 import orjson
+import urllib3
 
 from bench.simulated_api import PAGE_SIZE, Window, windows
 from sources.atlas_billing import settings
 
-Params = list[tuple[str, str | int | float | bool | None]]
+Params = list[tuple[str, str]]
 ONE_DAY = timedelta(days=1)
 RECENT_DAYS = settings.DEFAULT_LOOKBACK_DAYS + 1
 """Closed days before today whose cost a balance snapshot records, like the load's."""
 GRAIN = [("group_by[]", "model"), ("group_by[]", "api_key")]
-TIMEOUT = httpx.Timeout(60).as_dict()
+TIMEOUT = urllib3.Timeout(connect=10, read=60)
 
 
 @dataclass
@@ -55,28 +56,30 @@ def download(
 ) -> FloorCounts:
     """Read every page of [start, end) and the balance, `max_in_flight` chains at a time."""
     counts = FloorCounts()
-    transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=max_in_flight + 2))
-    headers = httpx.Headers({"Authorization": f"Bearer {api_key}", "Accept": "application/json"})
-    base = base_url.rstrip("/") + "/"
+    url = urllib3.util.parse_url(base_url)
+    connections = urllib3.HTTPConnectionPool(
+        url.host or "127.0.0.1",
+        url.port,
+        maxsize=max_in_flight + 2,
+        headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
+        timeout=TIMEOUT,
+        retries=False,
+    )
+    base = (url.path or "").rstrip("/") + "/"
 
-    def get(endpoint: str, params: Params | None = None) -> httpx.Response:
-        url = httpx.URL(base + endpoint.lstrip("/"), params=params)
-        request = httpx.Request("GET", url, headers=headers, extensions={"timeout": TIMEOUT})
-        response = transport.handle_request(request)
-        try:
-            response.read()
-        finally:
-            response.close()
-        if response.status_code != 200:
-            raise RuntimeError(f"{endpoint}: HTTP {response.status_code}")
+    def get(endpoint: str, params: Params | None = None) -> urllib3.BaseHTTPResponse:
+        query = f"?{urlencode(params)}" if params else ""
+        response = connections.urlopen("GET", base + endpoint.lstrip("/") + query, redirect=False)
+        if response.status != 200:
+            raise RuntimeError(f"{endpoint}: HTTP {response.status}")
         return response
 
     def pages(kind: str, endpoint: str, params: Params) -> Iterator[dict[str, Any]]:
         query = params
         while True:
             response = get(endpoint, query)
-            body = orjson.loads(response.content)
-            counts.add(kind, sum(len(b["results"]) for b in body["data"]), len(response.content))
+            body = orjson.loads(response.data)
+            counts.add(kind, sum(len(b["results"]) for b in body["data"]), len(response.data))
             yield body
             if not body["has_more"]:
                 return
@@ -105,8 +108,8 @@ def download(
 
     def balance() -> None:
         response = get("/balance")
-        orjson.loads(response.content)
-        counts.add("balance", 1, len(response.content))
+        orjson.loads(response.data)
+        counts.add("balance", 1, len(response.data))
         today = parsedate_to_datetime(response.headers["date"]).astimezone(UTC).date()
         recent = Window(today - timedelta(days=RECENT_DAYS), today + ONE_DAY)
         for _ in pages("ungrouped_costs", "/model-costs", _query(recent, [])):
@@ -121,7 +124,7 @@ def download(
             models(window),
         ]
     jobs.append(balance)
-    with transport, ThreadPoolExecutor(max_workers=max_in_flight) as pool:
+    with connections, ThreadPoolExecutor(max_workers=max_in_flight) as pool:
         for future in [pool.submit(job) for job in jobs]:
             future.result()
     return counts

@@ -421,7 +421,7 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "versions": {
-            name: metadata.version(name) for name in ("dlt", "duckdb", "dbt-core", "httpx")
+            name: metadata.version(name) for name in ("dlt", "duckdb", "dbt-core", "urllib3")
         },
         "loadavg_before": [round(x, 2) for x in os.getloadavg()],
     }

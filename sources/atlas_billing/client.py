@@ -1,6 +1,6 @@
 """A small HTTP client for the Atlas Cloud Billing Public API.
 
-It owns the transport: one pooled httpx connection set, timeouts, retries with exponential backoff
+It owns the transport: one pooled urllib3 connection set, timeouts, retries with exponential backoff
 and jitter (429, 5xx, timeouts, dropped connections), a bound on requests in flight that shrinks
 when the API rate-limits, cursor pagination, and turning error envelopes into `AtlasApiError`s.
 What the fields of a response mean is `mapping.py`'s business.
@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import os
 import random
 import re
+import ssl
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -20,12 +22,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-import httpx
+import certifi
 import orjson
 import pyarrow as pa
 import pyarrow.json as pa_json
+import urllib3
+from urllib3.exceptions import HTTPError as TransportError
+from urllib3.exceptions import LocationValueError, NewConnectionError
+from urllib3.exceptions import TimeoutError as TransportTimeout
 
 from sources.atlas_billing import settings
 from sources.atlas_billing.errors import AtlasApiError, ConfigurationError, ContractViolation
@@ -224,7 +230,8 @@ class _Throttle:
 
 
 class AtlasBillingClient:
-    """Reads the Billing Public API over one pooled httpx transport; safe to share by threads."""
+    """Reads the Billing Public API over one pooled urllib3 connection set; safe to share by
+    threads."""
 
     def __init__(
         self,
@@ -251,49 +258,48 @@ class AtlasBillingClient:
         self.last_server_time: datetime | None = None
         """The `Date` of the latest response of any status: the server's clock."""
         self._throttle = _Throttle(max_in_flight)
-        # httpx's transport, without the Client around it: the Client's per-request work
-        # (merging URLs, cookies, auth and redirect flows, event hooks) was a third of a page's
-        # HTTP cost and none of it applies here; the key goes in one fixed header, redirects
-        # are never followed, and no cookies are kept. The headers the Client would add are
-        # here (compressed bodies are asked for, and decoded by httpx's Response).
-        self._transport = httpx.HTTPTransport(
+        # urllib3's connection pool on the stdlib's http.client: per page it cost about half the
+        # CPU (all of it holding the GIL) of httpx's pure-Python HTTP/1.1 stack (httpcore, h11),
+        # and the reading of pages is bound by that CPU. Nothing is retried or redirected here:
+        # `get` retries, and a redirect is refused (the key goes to base_url and nowhere else).
+        url = urllib3.util.parse_url(self.base_url)
+        host = url.host or ""  # check_base_url has made sure there is one
+        pool_options: dict[str, Any] = {
             # one connection per request in flight, kept alive between pages
-            limits=httpx.Limits(
-                max_connections=max_in_flight + 2, max_keepalive_connections=max_in_flight + 2
-            ),
-        )
-        self._headers = httpx.Headers(
-            {
+            "maxsize": max_in_flight + 2,
+            "headers": {
                 "Authorization": f"Bearer {api_key}",
                 "Accept": "application/json",
-                "Accept-Encoding": "gzip, deflate",
-                "User-Agent": f"atlas-billing python-httpx/{httpx.__version__}",
-            }
-        )
-        self._timeout = httpx.Timeout(
-            request_timeout_seconds,
-            connect=min(settings.CONNECT_TIMEOUT_SECONDS, request_timeout_seconds),
-        ).as_dict()
-        self._base = self.base_url.rstrip("/") + "/"
+                "Accept-Encoding": "gzip, deflate",  # decoded by urllib3
+                "User-Agent": f"atlas-billing python-urllib3/{urllib3.__version__}",
+            },
+            "timeout": urllib3.Timeout(
+                connect=min(settings.CONNECT_TIMEOUT_SECONDS, request_timeout_seconds),
+                read=request_timeout_seconds,
+            ),
+            "retries": False,
+        }
+        self._pool: urllib3.HTTPConnectionPool
+        if url.scheme == "https":
+            self._pool = urllib3.HTTPSConnectionPool(
+                host, url.port, ssl_context=tls_context(), **pool_options
+            )
+        else:
+            self._pool = urllib3.HTTPConnectionPool(host, url.port, **pool_options)
+        self._path = (url.path or "").rstrip("/") + "/"
 
     def close(self) -> None:
-        self._transport.close()
+        self._pool.close()
 
-    def _send(self, endpoint: str, params: QueryParams) -> httpx.Response:
-        """One GET, its body read in full (what `httpx.Client.get` does, minus the parts that do
-        not apply here)."""
-        request = httpx.Request(
+    def _send(self, endpoint: str, params: QueryParams) -> urllib3.BaseHTTPResponse:
+        """One GET, its body read in full and decoded."""
+        query = urlencode(list(params))
+        return self._pool.urlopen(
             "GET",
-            httpx.URL(self._base + endpoint.lstrip("/"), params=list(params)),
-            headers=self._headers,
-            extensions={"timeout": self._timeout},
+            self._path + endpoint.lstrip("/") + (f"?{query}" if query else ""),
+            retries=False,
+            redirect=False,
         )
-        response = self._transport.handle_request(request)
-        try:
-            response.read()
-        finally:
-            response.close()
-        return response
 
     def get(
         self, endpoint: str, params: QueryParams = (), *, columnar: pa.Schema | None = None
@@ -346,14 +352,16 @@ class AtlasBillingClient:
         try:
             with self._throttle.slot() as started_at:
                 response = self._send(endpoint, params)
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        except LocationValueError as exc:
             raise ConfigurationError(f"base_url {self.base_url!r} is not usable: {exc}") from None
-        except (httpx.TimeoutException, httpx.TransportError) as exc:
+        except TransportError as exc:
             failure = AtlasApiError(self._transport_problem(exc), endpoint=endpoint)
-            reason = "timeout" if isinstance(exc, httpx.TimeoutException) else "connection"
+            if _certificate_refused(exc):
+                raise failure from None  # asking again cannot change the certificate
+            reason = "timeout" if _timed_out(exc) else "connection"
             return _Retry(failure, reason, _backoff_seconds(attempt))
         self.last_server_time = _server_time(response) or self.last_server_time
-        status = response.status_code
+        status = response.status
         if 300 <= status < 400:
             # never followed: the key goes to the configured base_url and nowhere else
             raise AtlasApiError(
@@ -382,16 +390,22 @@ class AtlasBillingClient:
         # a little jitter so that paused threads do not come back in lockstep
         return _Retry(failure, "rate_limited", delay + random.uniform(0, 0.25), started_at)
 
-    def _transport_problem(self, exc: httpx.HTTPError) -> str:
+    def _transport_problem(self, exc: TransportError) -> str:
         """What went wrong on the way to the API, and what to do about it, in one line."""
-        # httpx may quote what it sent (a header, say); the key must not leave with it
+        # the error may quote what was sent (a header, say); the key must not leave with it
         detail = f"{type(exc).__name__}: {exc}".replace(self._api_key, "apikey-***")
-        if isinstance(exc, httpx.TimeoutException):
+        if _certificate_refused(exc):
+            return (
+                f"the API's TLS certificate could not be verified ({detail}); if a proxy or"
+                " gateway of your company re-signs HTTPS, point SSL_CERT_FILE (or SSL_CERT_DIR)"
+                " at its CA certificates, and check that base_url names the API's host"
+            )
+        if _timed_out(exc):
             return (
                 f"the API did not answer in time ({detail}); run again later, or raise"
                 " request_timeout_seconds"
             )
-        if isinstance(exc, httpx.ConnectError):
+        if isinstance(exc, NewConnectionError):
             return (
                 f"cannot reach the API at {self.base_url} ({detail}); check base_url and the"
                 " network"
@@ -428,6 +442,46 @@ class AtlasBillingClient:
             page_params = [*params, ("page", next_page)]
 
 
+def tls_context() -> ssl.SSLContext:
+    """Certificates are verified against `SSL_CERT_FILE` or `SSL_CERT_DIR` where set (a
+    company's own CA, say), else against certifi's bundle: what httpx and requests do."""
+    for variable in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        if path := os.environ.get(variable):
+            try:
+                if variable == "SSL_CERT_FILE":
+                    return ssl.create_default_context(cafile=path)
+                return ssl.create_default_context(capath=path)
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigurationError(
+                    f"{variable}={path!r} holds no CA certificates that can be read ({exc});"
+                    " point it at a PEM bundle (SSL_CERT_DIR: a folder of them), or unset it"
+                    " to use the bundled public CAs"
+                ) from None
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def _certificate_refused(exc: BaseException) -> bool:
+    """Whether the TLS handshake failed on the server's certificate (urllib3 wraps the
+    `ssl.SSLCertVerificationError` in its own errors)."""
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        error = todo.pop()
+        if not isinstance(error, BaseException) or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return True
+        todo.extend((*error.args, error.__cause__, error.__context__))
+    return False
+
+
+def _timed_out(exc: TransportError) -> bool:
+    # a refused or unresolvable connection is a NewConnectionError, which urllib3 derives from
+    # its connect timeout for history's sake: it is not a timeout
+    return isinstance(exc, TransportTimeout) and not isinstance(exc, NewConnectionError)
+
+
 @dataclass(frozen=True)
 class _Retry:
     """An attempt that failed in a way worth another try."""
@@ -448,16 +502,16 @@ def _violation(response: ApiResponse, field: str, problem: str) -> ContractViola
 
 
 def _decode(
-    endpoint: str, response: httpx.Response, columnar: pa.Schema | None = None
+    endpoint: str, response: urllib3.BaseHTTPResponse, columnar: pa.Schema | None = None
 ) -> ApiResponse:
     header_request_id = response.headers.get("x-request-id")
-    page = None if columnar is None else read_columnar(response.content, columnar)
+    page = None if columnar is None else read_columnar(response.data, columnar)
     data = None
     if page is not None:
         body, data = page
     else:
         try:
-            body = orjson.loads(response.content)
+            body = orjson.loads(response.data)
         except orjson.JSONDecodeError:
             content_type = response.headers.get("content-type", "unknown content type")
             hint = (
@@ -468,14 +522,14 @@ def _decode(
             raise ContractViolation(
                 f"response body is not JSON ({content_type}){hint}",
                 endpoint=endpoint,
-                status=response.status_code,
+                status=response.status,
                 request_id=header_request_id,
             ) from None
         if not isinstance(body, dict):
             raise ContractViolation(
                 "response body is not a JSON object",
                 endpoint=endpoint,
-                status=response.status_code,
+                status=response.status,
                 request_id=header_request_id,
             )
     request_id = body.get("request_id")
@@ -485,7 +539,7 @@ def _decode(
         request_id=request_id if isinstance(request_id, str) else header_request_id,
         server_time=_server_time(response),
         data=data,
-        content=b"" if data is None else response.content,
+        content=b"" if data is None else response.data,
     )
 
 
@@ -516,11 +570,11 @@ def read_columnar(content: bytes, schema: pa.Schema) -> tuple[dict[str, Any], pa
     return top, table.column("data").combine_chunks()
 
 
-def _is_json(response: httpx.Response) -> bool:
+def _is_json(response: urllib3.BaseHTTPResponse) -> bool:
     return "json" in response.headers.get("content-type", "")
 
 
-def _server_time(response: httpx.Response) -> datetime | None:
+def _server_time(response: urllib3.BaseHTTPResponse) -> datetime | None:
     header = response.headers.get("date")
     if not header:
         return None
@@ -539,7 +593,7 @@ def _backoff_seconds(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def _retry_after_seconds(response: httpx.Response) -> float | None:
+def _retry_after_seconds(response: urllib3.BaseHTTPResponse) -> float | None:
     """`Retry-After` as seconds, in either form the HTTP spec allows.
 
     An HTTP date is measured against the response's own `Date`, not the local clock, so a skewed
@@ -562,12 +616,14 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, (until - now).total_seconds())
 
 
-def _api_error(endpoint: str, params: QueryParams, response: httpx.Response) -> AtlasApiError:
+def _api_error(
+    endpoint: str, params: QueryParams, response: urllib3.BaseHTTPResponse
+) -> AtlasApiError:
     """The API's error envelope as an AtlasApiError whose message says what to do about it."""
     error: dict[str, Any] = {}
     request_id = response.headers.get("x-request-id")
     try:
-        body = orjson.loads(response.content)
+        body = orjson.loads(response.data)
     except orjson.JSONDecodeError:
         body = None
     if isinstance(body, dict):
@@ -575,8 +631,8 @@ def _api_error(endpoint: str, params: QueryParams, response: httpx.Response) -> 
             error = body["error"]
         if isinstance(body.get("request_id"), str):
             request_id = body["request_id"]
-    status = response.status_code
-    api_message = error.get("message") or response.reason_phrase or f"HTTP {status}"
+    status = response.status
+    api_message = error.get("message") or response.reason or f"HTTP {status}"
     if not isinstance(body, dict) and "html" in response.headers.get("content-type", ""):
         message = (
             f"a proxy or gateway answered HTTP {status} with an HTML page instead of the API's"

@@ -3,6 +3,7 @@ the simulator never sends (broken pages, odd cursors): the client still talks re
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,7 +50,8 @@ class FakeApi:
 
 
 @contextmanager
-def serve(route: Route) -> Iterator[FakeApi]:
+def serve(route: Route, *, tls: ssl.SSLContext | None = None) -> Iterator[FakeApi]:
+    """Serves on 127.0.0.1, over TLS with `tls` (a server-side context)."""
     api = FakeApi(route)
 
     class Handler(BaseHTTPRequestHandler):
@@ -80,9 +82,12 @@ def serve(route: Route) -> Iterator[FakeApi]:
             return None
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    api.base_url = f"http://127.0.0.1:{server.server_address[1]}/public/v1"
+    scheme = "http" if tls is None else "https"
+    api.base_url = f"{scheme}://127.0.0.1:{server.server_address[1]}/public/v1"
     try:
         yield api
     finally:

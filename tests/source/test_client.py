@@ -4,12 +4,19 @@ errors that say what happened, with the API's request_id."""
 from __future__ import annotations
 
 import gzip
+import ipaddress
+import ssl
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import orjson
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from fake_api import SERVER_NOW, Reply, Request, bucket, page, serve
 
 from sources.atlas_billing import mapping
@@ -196,3 +203,72 @@ def test_client_errors_are_not_retried(status: int) -> None:
 def test_a_base_url_that_is_not_http_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="base_url must be an http"):
         client("ftp://example.invalid/public/v1")
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "atlas-billing test CA")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def server_tls(certificate: tuple[Path, Path]) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    return context
+
+
+def test_https_verifies_the_certificate_against_ssl_cert_file(
+    certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over HTTPS the API's certificate is verified: one no known CA signed is refused at once,
+    with what to do about it; SSL_CERT_FILE (a company's own CA) is honoured."""
+    reply = Reply(body=page([bucket(DAY, [])]))
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with serve(lambda _: reply, tls=server_tls(certificate)) as api:
+        with pytest.raises(AtlasApiError) as raised:
+            client(api.base_url, max_attempts=3).get("/model-costs", [])
+        assert len(api.requests) == 0
+        assert "certificate" in str(raised.value) and "SSL_CERT_FILE" in str(raised.value)
+
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+        response = client(api.base_url).get("/model-costs", [])
+
+    assert response.request_id == "req_fake"
+    assert api.requests[0].authorization == f"Bearer {KEY}"
+
+
+def test_an_unreadable_ssl_cert_file_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(ConfigurationError, match="SSL_CERT_FILE"):
+        client("https://api.example.com/public/v1")
