@@ -406,6 +406,10 @@ class AtlasBillingClient:
                 " request_timeout_seconds"
             )
         if isinstance(exc, NewConnectionError):
+            # the socket's own error says it best ("Connection refused", a name not resolved)
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, OSError):
+                detail = f"{type(cause).__name__}: {cause}"
             return (
                 f"cannot reach the API at {self.base_url} ({detail}); check base_url and the"
                 " network"

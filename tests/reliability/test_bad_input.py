@@ -205,7 +205,7 @@ CONFIGURATION = [
     Case(
         "base_url_unreachable",
         "a base URL nothing answers at",
-        "cannot reach the API at http://127.0.0.1:9/public/v1 (ConnectError: [Errno 111]"
+        "cannot reach the API at http://127.0.0.1:9/public/v1 (ConnectionRefusedError: [Errno 111]"
         " Connection refused); check base_url and the network",
         env=FEW_ATTEMPTS,
         base_url="http://127.0.0.1:9/public/v1",
