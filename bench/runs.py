@@ -94,11 +94,16 @@ class _CpuSampler:
         return time.perf_counter(), own.user + own.system, other.user + other.system
 
     def _run(self) -> None:
-        first = last = self._cpu()
-        while not self._stop.wait(SAMPLE_SECONDS):
-            self._add(first[0], last, now := self._cpu())
-            last = now
-        self._add(first[0], last, self._cpu())
+        try:
+            first = last = self._cpu()
+            while not self._stop.wait(SAMPLE_SECONDS):
+                self._add(first[0], last, now := self._cpu())
+                last = now
+            self._add(first[0], last, self._cpu())
+        except psutil.NoSuchProcess:
+            # the simulator is gone (the bench was interrupted): the run fails with its own
+            # error; a traceback from this thread would only hide it
+            return
 
     def _add(
         self, start: float, last: tuple[float, float, float], now: tuple[float, float, float]

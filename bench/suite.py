@@ -2,7 +2,8 @@
 
 Scenarios, in the order they run against one simulated account (clock frozen at NOW):
 1. backfill: the floor, ours and the peer each read the same `backfill_days` (both endpoints at
-   the finest grain, model + api_key); the peer must load the same sums as ours and the ledger;
+   the finest grain, model + api_key); the floor and ours twice each, taking turns, the better
+   run of each counting; the peer must load the same sums as ours and the ledger;
 2. the short backfill (`short_days`, ours only): peak memory of a long vs a short backfill;
 3. the backfill with `latency_ms` per request: ours, and ours with one request in flight;
 4. dbt build over the backfill;
@@ -54,11 +55,14 @@ class Size:
     backfill_days: int
     short_days: int
     latency_ms: float = 50.0
+    turns: int = 2
+    """Backfill runs of the floor and of ours each, taking turns; the better counts."""
 
 
 SIZES = {
     "full": Size(keys=500, models=40, backfill_days=730, short_days=182),
-    "quick": Size(keys=8, models=6, backfill_days=730, short_days=182),
+    # its figures are not judged (dbt and dlt's fixed costs dominate): one turn keeps it short
+    "quick": Size(keys=8, models=6, backfill_days=730, short_days=182, turns=1),
 }
 
 TARGETS = {
@@ -198,12 +202,15 @@ def run_suite(
                 max_in_flight=settings.DEFAULT_MAX_IN_FLIGHT,
             ).minimum_requests = minimum
 
-        # the floor right before and right after ours: a neighbour's load hits them alike
-        floor_run("floor")
+        # floor, ours, floor, ours: each side runs twice, taking turns, and its better run
+        # counts, so that a neighbour's load on the shared cores cannot favour either side
         ours_db = work / "ours.duckdb"
-        ours = timed("ours", run_ours, big, **_ours_paths(work, "ours"), start_date=start)
-        ours.minimum_requests = minimum
-        floor_run("floor_again")
+        for again in ("", "_again")[: size.turns]:
+            floor_run(f"floor{again}")
+            paths = _ours_paths(work, f"ours{again.replace('_', '-')}")
+            timed(
+                f"ours{again}", run_ours, big, **paths, start_date=start
+            ).minimum_requests = minimum
         peer = timed(
             "peer",
             run_peer,
@@ -214,9 +221,12 @@ def run_suite(
             pipelines_dir=work / "peer-pipelines",
         )
         peer.minimum_requests = sum(truth.minimum_requests(small_queries=False).values())
-        report["sums"] = compare_sums(
-            truth, loaded_sums(ours_db, DATASET_NAME), loaded_sums(work / "peer.duckdb")
-        )
+        loaded = {
+            name: loaded_sums(work / f"{name.replace('_', '-')}.duckdb", DATASET_NAME)
+            for name in ("ours", "ours_again")
+            if name in runs
+        }
+        report["sums"] = compare_sums(truth, {**loaded, "peer": loaded_sums(work / "peer.duckdb")})
         say(f"loaded sums: {report['sums']['verdict']}")
 
         short = timed(
@@ -265,7 +275,7 @@ def run_suite(
         report["incremental_days_needed"] = f"{needed_start}..{needed_end - ONE_DAY}"
         after = sim.truth(start, needed_end)
         report["sums_after_incremental"] = compare_sums(
-            after, loaded_sums(ours_db, DATASET_NAME), None
+            after, {"ours": loaded_sums(ours_db, DATASET_NAME)}
         )
         if with_dbt:
             # the same target directory, as a daily job would have: dbt parses only what changed
@@ -332,15 +342,14 @@ def loaded_sums(duckdb_path: Path, dataset: str | None = None) -> dict[str, Any]
     }
 
 
-def compare_sums(truth: Truth, ours: dict[str, Any], peer: dict[str, Any] | None) -> dict[str, Any]:
-    """The ledger's, ours' and the peer's sums side by side, and whether they are equal."""
+def compare_sums(truth: Truth, loaded: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The ledger's sums beside each load's (ours, the peer), and whether they are equal."""
     expected = {
         "cost_rows": truth.cost_rows,
         "amount_usd": truth.amount_usd,
         "usage_rows": truth.usage_rows,
         "usage_sums": truth.usage_sums,
     }
-    loaded = {"ours": ours} if peer is None else {"ours": ours, "peer": peer}
     equal = all(sums == expected for sums in loaded.values())
     totals_agree = truth.daily_totals_usd == truth.amount_usd
     verdict = (
@@ -380,11 +389,17 @@ def ratios(runs: dict[str, Run]) -> dict[str, float | None]:
         run = runs.get(name)
         return run.measured.cpu_seconds + run.simulator_cpu_seconds if run else None
 
-    floors = [w for w in (wall("floor"), wall("floor_again")) if w is not None]
+    def best(measure: Callable[[str], float | None], *names: str) -> float | None:
+        figures = [figure for figure in map(measure, names) if figure is not None]
+        return min(figures) if figures else None
+
     long, short = runs.get("ours"), runs.get("ours_short_backfill")
     return {
-        # the best floor: the closest this machine came to the physical limit
-        "ours_over_floor": ratio(wall("ours"), min(floors) if floors else None),
+        # the better run of each: the closest this machine came to the physical limit, and
+        # to what ours can do
+        "ours_over_floor": ratio(
+            best(wall, "ours", "ours_again"), best(wall, "floor", "floor_again")
+        ),
         "peer_over_ours": ratio(wall("peer"), wall("ours")),
         "backfill_requests_over_minimum": over_minimum("ours"),
         "incremental_requests_over_minimum": over_minimum("ours_incremental"),
@@ -395,7 +410,9 @@ def ratios(runs: dict[str, Run]) -> dict[str, float | None]:
         "latency_speedup": ratio(wall("ours_latency_one_in_flight"), wall("ours_latency")),
         # not a target: CPU seconds (client + simulator) of ours over the floor's, which a busy
         # neighbour on the shared cores disturbs less than wall time
-        "ours_over_floor_cpu": ratio(cpu("ours"), cpu("floor")),
+        "ours_over_floor_cpu": ratio(
+            best(cpu, "ours", "ours_again"), best(cpu, "floor", "floor_again")
+        ),
     }
 
 

@@ -19,6 +19,7 @@ RUNS = (
     "floor",
     "ours",
     "floor_again",
+    "ours_again",
     "peer",
     "ours_short_backfill",
     "ours_latency",
@@ -71,7 +72,7 @@ def test_peer_and_ours_load_the_same_sums_and_every_figure_is_reported(tmp_path:
     _assert_figures(report)
     sums = report["sums"]
     assert sums["equal"], sums["verdict"]
-    assert sums["peer"] == sums["ours"] == sums["ledger"]
+    assert sums["peer"] == sums["ours"] == sums["ours_again"] == sums["ledger"]
     assert sums["ours"]["cost_rows"] > 0 and sums["ours"]["amount_usd"] != "0"
     assert report["sums_after_incremental"]["equal"]
     # the floor reads exactly the minimum: it is the yardstick the others are held to
