@@ -393,7 +393,7 @@ class AtlasBillingClient:
     def _transport_problem(self, exc: TransportError) -> str:
         """What went wrong on the way to the API, and what to do about it, in one line."""
         # the error may quote what was sent (a header, say); the key must not leave with it
-        detail = f"{type(exc).__name__}: {exc}".replace(self._api_key, "apikey-***")
+        detail = _described(exc).replace(self._api_key, "apikey-***")
         if _certificate_refused(exc):
             return (
                 f"the API's TLS certificate could not be verified ({detail}); if a proxy or"
@@ -462,6 +462,19 @@ def tls_context() -> ssl.SSLContext:
                     " to use the bundled public CAs"
                 ) from None
     return ssl.create_default_context(cafile=certifi.where())
+
+
+def _described(exc: TransportError) -> str:
+    """`Type: message` of a transport error; urllib3 keeps the error it wraps beside its message
+    (`ProtocolError("Connection aborted.", RemoteDisconnected(...))`), which is named once."""
+    message, *more = exc.args or ("",)
+    if not isinstance(message, str):
+        return f"{type(exc).__name__}: {exc}"
+    described = f"{type(exc).__name__}: {message}"
+    wrapped = more[0] if more else None
+    if isinstance(wrapped, BaseException) and str(wrapped) not in message:
+        described += f" ({type(wrapped).__name__}: {wrapped})"
+    return described
 
 
 def _certificate_refused(exc: BaseException) -> bool:

@@ -251,21 +251,44 @@ class LoadProgress:
 _DONE = object()
 
 
-def read_concurrently(jobs: Sequence[Callable[[], Iterator[T]]], max_in_flight: int) -> Iterator[T]:
+class FirstFailure:
+    """The first error of any reading of a run, shared by its resources' readings.
+
+    dlt reads the resources side by side in threads of its own, and once one of them failed it
+    gives the others 2 s to finish. A reading still waiting for its requests (a slow API: each
+    attempt waits its timeout, and is retried) would outlast that, and dlt would log an error
+    beside the one that stopped the run. So once one reading failed, the others stop too, with
+    the same error: whichever dlt reports, the run's error line is the same.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.error: BaseException | None = None
+
+    def note(self, error: BaseException) -> None:
+        with self._lock:
+            if self.error is None:
+                self.error = error
+
+
+def read_concurrently(
+    jobs: Sequence[Callable[[], Iterator[T]]],
+    max_in_flight: int,
+    first_failure: FirstFailure | None = None,
+) -> Iterator[T]:
     """Run each job (an iterator, e.g. the pages of one request chain) in a thread, yielding
     their items as they come.
 
     At most `max_in_flight` jobs run at once, and a bounded queue between the threads and the
     consumer keeps memory flat however many pages the jobs produce. The first error of any job
-    is raised here; closing the iterator stops the remaining jobs.
+    is raised here, and noted in `first_failure`; one noted there by another reading is raised
+    here too, within a tenth of a second (see `FirstFailure`). Closing the iterator stops the
+    remaining jobs.
     """
     if not jobs:
         return
+    # one job runs in a thread too: the consumer, one of dlt's threads, must be free to stop
     workers = max(1, min(max_in_flight, len(jobs)))
-    if workers == 1:
-        for job in jobs:
-            yield from job()
-        return
     items: queue.Queue[object] = queue.Queue(maxsize=2 * workers)
     stop = threading.Event()
 
@@ -294,10 +317,17 @@ def read_concurrently(jobs: Sequence[Callable[[], Iterator[T]]], max_in_flight: 
             executor.submit(run, job)
         remaining = len(jobs)
         while remaining:
-            item = items.get()
+            try:
+                item = items.get(timeout=0.1)
+            except queue.Empty:
+                if first_failure is not None and first_failure.error is not None:
+                    raise first_failure.error from None
+                continue
             if item is _DONE:
                 remaining -= 1
             elif isinstance(item, _Failure):
+                if first_failure is not None:
+                    first_failure.note(item.error)
                 raise item.error
             else:
                 yield item  # type: ignore[misc]
@@ -493,6 +523,7 @@ class BillingReader:
         self._clock_error: AtlasBillingError | None = None
         self._first_partial: dict[str, date] = {}
         self.pacer = AggregatePacer()
+        self.first_failure = FirstFailure()
         self._plans = threading.Condition()
         self._planned: set[str] = set()
         """Resources of this load that planned their days (or failed to)."""
@@ -747,7 +778,9 @@ class BillingReader:
             return run
 
         yield from batched(
-            read_concurrently([window_job(w) for w in cuts], self.read.max_in_flight)
+            read_concurrently(
+                [window_job(w) for w in cuts], self.read.max_in_flight, self.first_failure
+            )
         )
 
     def daily_totals(self, name: str, cuts: Sequence[DayRange]) -> Iterator[pa.Table]:
@@ -763,7 +796,9 @@ class BillingReader:
 
             return run
 
-        yield from read_concurrently([window_job(w) for w in cuts], self.read.max_in_flight)
+        yield from read_concurrently(
+            [window_job(w) for w in cuts], self.read.max_in_flight, self.first_failure
+        )
 
     def _day_totals(
         self, name: str, window: DayRange, *, paced: bool = False
@@ -824,7 +859,9 @@ class BillingReader:
             return run
 
         seen: dict[str, str | None] = {}
-        for found in read_concurrently([window_job(w) for w in cuts], self.read.max_in_flight):
+        for found in read_concurrently(
+            [window_job(w) for w in cuts], self.read.max_in_flight, self.first_failure
+        ):
             new = {model: kind for model, kind in found.items() if seen.get(model, "") != kind}
             if new:
                 seen.update(new)

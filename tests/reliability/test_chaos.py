@@ -207,7 +207,7 @@ PERSISTENT_MESSAGES = {
     "502": "the API failed (Bad gateway.); run again later",
     "503": "the API failed (Service unavailable.); run again later",
     "html": "a proxy or gateway answered HTTP 502 with an HTML page instead of the API's JSON",
-    "drop": "the connection to the API broke (RemoteProtocolError",
+    "drop": "the connection to the API broke (ProtocolError: Connection broken",
     "slow": "the API did not answer in time (ReadTimeout",
     "truncated": "response body is not JSON (application/json)",
     "malformed": "response body is not JSON (application/json)",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -14,6 +14,7 @@ import pytest
 from sources.atlas_billing.helpers import (
     AggregatePacer,
     DayRange,
+    FirstFailure,
     days_to_read,
     filter_batches,
     read_concurrently,
@@ -234,3 +235,44 @@ def test_an_aggregate_is_not_held_back_for_ever_by_pages_that_stall() -> None:
         for thread in _aggregates_in_turn(pacer, 2, seen, []):
             thread.join(timeout=5)
         assert len(seen) == 2
+
+
+def test_once_one_reading_failed_the_others_stop_with_its_error() -> None:
+    """dlt reads resources side by side and gives the others 2 s once one failed: a reading
+    waiting on a slow request must not hold its thread that long, even with one job."""
+    first_failure = FirstFailure()
+    release = threading.Event()
+
+    def broken() -> Iterator[int]:
+        time.sleep(0.2)
+        raise ValueError("the API failed")
+        yield 0  # pragma: no cover -- a generator
+
+    def waiting() -> Iterator[int]:
+        yield 1
+        release.wait(10)  # a request that takes its time
+        yield 2
+
+    outcome: dict[str, object] = {}
+
+    def consume(name: str, jobs: list[Callable[[], Iterator[int]]]) -> None:
+        started = time.monotonic()
+        try:
+            list(read_concurrently(jobs, max_in_flight=8, first_failure=first_failure))
+        except ValueError as exc:
+            outcome[name] = (exc, time.monotonic() - started)
+
+    threads = [
+        threading.Thread(target=consume, args=("broken", [broken])),
+        threading.Thread(target=consume, args=("waiting", [waiting])),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    release.set()
+
+    assert set(outcome) == {"broken", "waiting"}
+    (error, _), (same, waited) = outcome["broken"], outcome["waiting"]
+    assert same is error and first_failure.error is error
+    assert waited < 2  # dlt's join
