@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
         dest="mode",
         action="store_const",
         const="quick",
-        help="a small account: about a minute (default)",
+        help="a small account, one dbt build: under a minute (default)",
     )
     mode.add_argument(
         "--full",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bench.runs import SAMPLE_SECONDS
-from bench.suite import TARGETS, Size, run_suite, table, time_split, write_report
+from bench.suite import SIZES, TARGETS, Size, run_suite, table, time_split, write_report
 
 TINY = Size(keys=3, models=4, backfill_days=200, short_days=40, latency_ms=20)
 RUNS = (
@@ -103,3 +103,10 @@ def test_quick_mode_with_dbt_reports_both_builds(tmp_path: Path) -> None:
     for build in ("backfill", "incremental"):
         assert report["dbt"][build]["ok"], report["dbt"][build]
         assert report["dbt"][build]["wall_seconds"] > 0
+
+
+def test_a_size_names_only_builds_the_suite_knows() -> None:
+    assert SIZES["quick"].dbt_builds == ("backfill",)
+    assert SIZES["full"].dbt_builds == ("backfill", "incremental")
+    with pytest.raises(ValueError, match="dbt_builds: unknown \\['daily'\\]"):
+        Size(keys=1, models=1, backfill_days=1, short_days=1, dbt_builds=("daily",))
