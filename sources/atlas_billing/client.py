@@ -8,7 +8,6 @@ What the fields of a response mean is `mapping.py`'s business.
 
 from __future__ import annotations
 
-import io
 import ipaddress
 import os
 import random
@@ -569,7 +568,9 @@ def read_columnar(content: bytes, schema: pa.Schema) -> tuple[dict[str, Any], pa
         return None  # one object per line is what the reader takes; a pretty-printed page is not
     try:
         table = pa_json.read_json(
-            io.BytesIO(content),
+            # Arrow's own reader over the bytes: no copy, and no call back into Python (which
+            # would take the GIL) in the middle of the native read
+            pa.BufferReader(content),
             read_options=pa_json.ReadOptions(use_threads=False, block_size=len(content) + 1),
             parse_options=pa_json.ParseOptions(
                 explicit_schema=schema, unexpected_field_behavior="infer"
@@ -581,7 +582,7 @@ def read_columnar(content: bytes, schema: pa.Schema) -> tuple[dict[str, Any], pa
         return None
     if any(pa.types.is_nested(f.type) for f in table.schema if f.name != "data"):
         return None  # an object or list beside `data`: decoded, so that body holds it all
-    top = {name: table.column(name)[0].as_py() for name in table.column_names if name != "data"}
+    top = table.drop_columns(["data"]).to_pylist()[0]
     if top.get("has_more", False) is None:
         return None  # null and absent differ here (null breaks the contract): decode it all
     return top, table.column("data").combine_chunks()
