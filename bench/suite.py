@@ -73,7 +73,7 @@ class Size:
 SIZES = {
     "full": Size(keys=500, models=40, backfill_days=730, short_days=182),
     # its figures are not judged (dbt and dlt's fixed costs dominate): one turn and one dbt
-    # build (each build is ~150 nodes, 10-15 s here, whatever the size) keep it within a minute
+    # build (each build is ~150 nodes, 10-18 s here, whatever the size) keep it within a minute
     "quick": Size(
         keys=8, models=6, backfill_days=365, short_days=91, turns=1, dbt_builds=("backfill",)
     ),
