@@ -317,11 +317,13 @@ def read_concurrently(
             executor.submit(run, job)
         remaining = len(jobs)
         while remaining:
+            # checked before every item, not only when the queue is empty: a reading whose
+            # pages keep coming stops as soon as one that waits does
+            if first_failure is not None and first_failure.error is not None:
+                raise first_failure.error from None
             try:
                 item = items.get(timeout=0.1)
             except queue.Empty:
-                if first_failure is not None and first_failure.error is not None:
-                    raise first_failure.error from None
                 continue
             if item is _DONE:
                 remaining -= 1

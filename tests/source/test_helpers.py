@@ -276,3 +276,25 @@ def test_once_one_reading_failed_the_others_stop_with_its_error() -> None:
     (error, _), (same, waited) = outcome["broken"], outcome["waiting"]
     assert same is error and first_failure.error is error
     assert waited < 2  # dlt's join
+
+
+def test_a_reading_whose_pages_keep_coming_stops_too_once_another_failed() -> None:
+    """The queue of a busy reading is never empty: the failure must still reach it."""
+    first_failure = FirstFailure()
+
+    def flowing() -> Iterator[int]:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            time.sleep(0.005)  # a page every 5 ms, always one waiting in the queue
+            yield 1
+
+    started = time.monotonic()
+    read = read_concurrently([flowing], max_in_flight=8, first_failure=first_failure)
+    next(read)
+    error = ValueError("the API failed")
+    first_failure.note(error)
+    with pytest.raises(ValueError) as raised:
+        for _ in read:
+            pass
+    assert raised.value is error
+    assert time.monotonic() - started < 2
