@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import multiprocessing
+import os
 import resource
 import traceback
 from collections import Counter
@@ -208,6 +209,11 @@ class SimulatorProcess:
         """CPU time (user + system) the simulator process has used so far."""
         return self._call("cpu")
 
+    def waited_for_a_core_seconds(self) -> float | None:
+        """Time the simulator's threads have spent ready to run but waiting for a core, so far
+        (`waited_for_a_core_seconds`); None where the system does not report it."""
+        return self._call("waited")
+
     def peak_rss_mb(self) -> float:
         return self._call("rss")
 
@@ -250,6 +256,8 @@ def _serve(spec: AccountSpec, conn: Connection) -> None:
                 elif command == "cpu":
                     usage = resource.getrusage(resource.RUSAGE_SELF)
                     value = usage.ru_utime + usage.ru_stime
+                elif command == "waited":
+                    value = waited_for_a_core_seconds()
                 elif command == "rss":
                     value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                 elif command == "truth":
@@ -259,6 +267,33 @@ def _serve(spec: AccountSpec, conn: Connection) -> None:
                 conn.send((True, value))
             except Exception:
                 conn.send((False, traceback.format_exc()))
+
+
+def waited_for_a_core_seconds(pid: int | str = "self") -> float | None:
+    """Seconds the threads of process `pid` spent runnable but waiting for a core, so far.
+
+    Linux reports it per thread (the second field of /proc/<pid>/task/<tid>/schedstat, in
+    nanoseconds); threads that ended are not counted, which for the simulator (one serving
+    thread for its whole life) loses nothing. None where the system does not report it.
+    On 2 cores shared with the client, this is how long the client's CPU kept the simulator
+    from serving.
+    """
+    total = 0
+    found = False
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stats:
+                fields = stats.read().split()
+        except OSError:
+            continue  # the thread ended meanwhile, or the kernel keeps no statistics
+        if len(fields) >= 2 and fields[1].isdigit():
+            total += int(fields[1])
+            found = True
+    return total / 1e9 if found else None
 
 
 def _truth(sim: Any, start: date, end: date) -> Truth:

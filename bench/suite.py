@@ -101,6 +101,9 @@ class Run:
     simulator_cpu_seconds: float
     rows: int
     """Result rows of model_costs + model_usage handled by the run."""
+    simulator_waited_seconds: float | None = None
+    """How long the simulator was ready to serve but waited for a core the run held (see
+    `bench.simulated_api.waited_for_a_core_seconds`); None where the system does not say."""
     minimum_requests: int | None = None
 
     def figures(self) -> dict[str, Any]:
@@ -113,6 +116,11 @@ class Run:
             "rss_before_mb": round(m.rss_before_mb, 1),
             "cpu_seconds": round(m.cpu_seconds, 2),
             "simulator_cpu_seconds": round(self.simulator_cpu_seconds, 2),
+            "simulator_waited_for_a_core_seconds": (
+                None
+                if self.simulator_waited_seconds is None
+                else round(self.simulator_waited_seconds, 2)
+            ),
             "requests": self.requests.total,
             "requests_by_kind": self.requests.by_kind,
             "minimum_requests": self.minimum_requests,
@@ -194,11 +202,14 @@ def run_suite(
 
         def timed(name: str, run: Callable[..., dict[str, Any]], rows: int, **kw: Any) -> Run:
             sim.take_requests()
-            cpu = sim.cpu_seconds()
+            cpu, waited = sim.cpu_seconds(), sim.waited_for_a_core_seconds()
             measured = measure(
                 run, watch_pid=sim.pid, base_url=sim.base_url, api_key=sim.api_key, **kw
             )
             done = Run(name, measured, sim.take_requests(), sim.cpu_seconds() - cpu, rows)
+            waited_after = sim.waited_for_a_core_seconds()
+            if waited is not None and waited_after is not None:
+                done.simulator_waited_seconds = waited_after - waited
             runs[name] = done
             say(f"{name}: {measured.wall_seconds:.1f} s, {done.requests.total} requests")
             return done
@@ -500,13 +511,16 @@ def table(report: dict[str, Any]) -> str:
     lines.append(f"{'ours_over_floor_cpu':<36}{cpu_ratio!s:>10}  (client + simulator CPU)")
     lines.append("")
     lines.append("where the backfill's wall time went (the run's CPU beside the simulator's):")
-    for name in ("floor", "ours"):
-        split = report["runs"].get(name, {}).get("time_split")
+    for name in ("floor", "ours", "floor_again", "ours_again"):
+        run = report["runs"].get(name, {})
+        split = run.get("time_split")
         if split:
+            waited = run.get("simulator_waited_for_a_core_seconds")
             lines.append(
-                f"  {name:<8}{split['waiting_on_simulator']:>6.1f} s waiting on the simulator,"
+                f"  {name:<12}{split['waiting_on_simulator']:>6.1f} s waiting on the simulator,"
                 f"{split['both_working']:>6.1f} s both working,"
                 f"{split['simulator_idle']:>6.1f} s with the simulator idle"
+                + ("" if waited is None else f"; the simulator waited {waited:.1f} s for a core")
             )
     m = report["machine"]
     lines.append("")

@@ -6,12 +6,17 @@ No timing is asserted: figures are reported, never judged here.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench.runs import SAMPLE_SECONDS
+from bench.simulated_api import waited_for_a_core_seconds
 from bench.suite import SIZES, TARGETS, Size, run_suite, table, time_split, write_report
 
 TINY = Size(keys=3, models=4, backfill_days=200, short_days=40, latency_ms=20)
@@ -56,6 +61,8 @@ def _assert_figures(report: dict[str, Any]) -> None:
         assert run["rows"] > 0 and run["wall_seconds"] > 0 and run["peak_rss_mb"] > 0, name
         assert run["requests"] >= run["minimum_requests"] > 0, name
         assert run["retries"] == 0, name
+        if sys.platform == "linux":
+            assert run["simulator_waited_for_a_core_seconds"] >= 0, name
         # the CPU timeline beside the simulator's covers the run, and its split adds up to it
         assert run["timeline"], name
         covered = run["timeline"][-1][0]
@@ -92,6 +99,30 @@ def test_time_split_tells_waiting_on_the_simulator_from_work_of_the_run_alone() 
         "simulator_idle": 1.0,
     }
     assert time_split([]) == dict.fromkeys(time_split(timeline), 0.0)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux's scheduler statistics")
+def test_the_wait_for_a_core_is_read_from_the_scheduler() -> None:
+    # one busy process more than this process may use cores: some of them wait for a core
+    cores = len(os.sched_getaffinity(0))
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cores + 1)]
+    try:
+        started = time.monotonic()
+        time.sleep(0.5)
+        waited = [waited_for_a_core_seconds(process.pid) for process in busy]
+        elapsed = time.monotonic() - started
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+
+    assert all(seconds is not None for seconds in waited)
+    assert sum(waited) > 0  # type: ignore[arg-type]
+    # a process waits at most as long as it has lived (start-up included: a second is plenty)
+    assert all(seconds <= elapsed + 1 for seconds in waited)  # type: ignore[operator]
+    own = waited_for_a_core_seconds()
+    assert own is not None and own >= 0
+    assert waited_for_a_core_seconds(busy[0].pid) is None  # gone: nothing to report
 
 
 @pytest.mark.slow
