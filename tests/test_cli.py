@@ -79,3 +79,22 @@ def test_outside_a_checkout_the_command_keeps_the_committed_dlt_settings(tmp_pat
 
     # the checkout's own .dlt/config.toml sets all of them: nothing to add
     assert _defaults_applied(REPO, tmp_path) == {}
+
+
+def test_bench_paths_that_cannot_be_used_are_one_line_before_anything_runs(tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    cases = {
+        ("--workdir", str(a_file)): "--workdir",
+        ("--workdir", str(a_file / "under")): "--workdir",
+        ("--output", str(tmp_path)): "is a folder; name the JSON file",
+        ("--output", str(a_file / "bench.json")): "the folder of --output",
+    }
+    for args, says in cases.items():
+        result = run_cli("bench", "--quick", *args)
+        assert result.returncode == 2, (args, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, (args, result.stderr)
+        assert lines[0].startswith("atlas-billing bench: error: ") and says in lines[0], lines
+        assert "simulator" not in result.stdout  # nothing started
+    assert a_file.read_text() == "not a folder"
