@@ -10,10 +10,10 @@ The suite lives in `bench/` (a source checkout); see README.md, section Performa
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
+from pipelines.folders import usable_folder
 from sources.atlas_billing.errors import ConfigurationError
 
 
@@ -64,14 +64,14 @@ def handle_bench(args: argparse.Namespace) -> int:
         ) from None
     # checked before the suite starts: a full run takes minutes, and writes the JSON at the end
     if args.workdir is not None:
-        _writable_folder(args.workdir, "--workdir")
+        usable_folder(args.workdir, "--workdir")
     if args.output is not None:
         if args.output.is_dir():
             raise ConfigurationError(
                 f"--output {args.output} is a folder; name the JSON file to write,"
                 f" e.g. {args.output / 'bench.json'}"
             )
-        _writable_folder(args.output.parent, "the folder of --output")
+        usable_folder(args.output.parent, "the folder of --output")
     report = run_suite(
         args.mode,
         workdir=args.workdir,
@@ -84,18 +84,3 @@ def handle_bench(args: argparse.Namespace) -> int:
     print(f"\nfigures written to {path}")
     sums_equal = report["sums"]["equal"] and report["sums_after_incremental"]["equal"]
     return 0 if sums_equal else 1
-
-
-def _writable_folder(path: Path, what: str) -> None:
-    """Create `path` if need be; a ConfigurationError naming `what` where it cannot be used."""
-    fix = "choose a folder that can be created and written"
-    if path.exists() and not path.is_dir():
-        raise ConfigurationError(f"{what} {path} is a file, not a folder; {fix}")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigurationError(
-            f"{what} {path} cannot be created ({exc.strerror or type(exc).__name__}); {fix}"
-        ) from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise ConfigurationError(f"{what} {path} is not writable; {fix}")

@@ -13,13 +13,13 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import dlt
 
 from pipelines.credit_ledger import load_credit_ledger
+from pipelines.folders import usable_folder
 from pipelines.load import DATASET_NAME, DEFAULT_DUCKDB_PATH, load
 from pipelines.report import render_report
 from pipelines.transform import (
@@ -30,6 +30,7 @@ from pipelines.transform import (
     temporary_environment,
 )
 from simulator import AccountConfig, Simulator
+from simulator.cli import other_spend_per_day
 from sources.atlas_billing.errors import ConfigurationError
 
 DEFAULT_OUTPUT_DIR = Path("demo_output")
@@ -77,11 +78,11 @@ def handle_demo(args: argparse.Namespace) -> int:
     """Run the demo with the command line's options and print the report."""
     if args.snapshots < 1 or args.days < 2 or args.keys < 1 or args.models < 1:
         raise ConfigurationError("--snapshots, --keys and --models must be 1 or more, --days 2+")
-    try:
-        other_spend = Decimal(args.other_spend_usd_per_day)
-    except InvalidOperation:
-        raise ConfigurationError("--other-spend-usd-per-day must be a number") from None
+    if args.dbt_threads < 1:
+        raise ConfigurationError(f"--dbt-threads must be 1 or more, got {args.dbt_threads}")
+    other_spend = other_spend_per_day(args.other_spend_usd_per_day)
     now = _parse_now(args.now)
+    usable_folder(args.output_dir, "--output-dir")
     config = AccountConfig(
         seed=args.seed,
         n_keys=args.keys,

@@ -375,14 +375,19 @@ def _check_duckdb_file(path: Path, dataset_name: str) -> None:
     try:
         duckdb.connect(str(path)).close()
     except duckdb.Error as exc:
-        text = str(exc).strip()
-        reason = text.splitlines()[0] if text else type(exc).__name__
-        fix = (
-            "another process has it open: wait for it to finish, or close it"
-            if "lock" in reason.lower()
-            else "choose a --duckdb-path where a DuckDB file can be created or opened"
-        )
-        raise ConfigurationError(f"cannot open DuckDB file {path}: {reason}; {fix}") from None
+        raise duckdb_file_error(
+            path, exc, "choose a --duckdb-path where a DuckDB file can be created or opened"
+        ) from None
+
+
+def duckdb_file_error(path: Path, error: duckdb.Error, fix: str) -> ConfigurationError:
+    """One line for a DuckDB file that would not open: DuckDB's first line, and the fix (`fix`,
+    unless another process holds the file's lock)."""
+    text = str(error).strip()
+    reason = text.splitlines()[0] if text else type(error).__name__
+    if "lock" in reason.lower():
+        fix = "another process has it open: wait for it to finish, or close it"
+    return ConfigurationError(f"cannot open DuckDB file {path}: {reason}; {fix}")
 
 
 @contextmanager

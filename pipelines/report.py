@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 from dlt.common.destination import Destination
 
-from pipelines.load import DEFAULT_DUCKDB_PATH, DESTINATIONS
+from pipelines.load import DEFAULT_DUCKDB_PATH, DESTINATIONS, duckdb_file_error
 from pipelines.transform import marts_schema
 from sources.atlas_billing.errors import ConfigurationError
 
@@ -174,7 +174,13 @@ def _duckdb_marts(path: Path) -> Iterator[_Marts]:
     if not path.exists():
         raise ConfigurationError(f"no DuckDB file at {path}; run `atlas-billing run` first")
     schema = marts_schema()
-    with duckdb.connect(str(path), read_only=True) as con:
+    try:
+        connection = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise duckdb_file_error(
+            path, exc, "give the DuckDB file `atlas-billing run` loaded (--duckdb-path)"
+        ) from None
+    with connection as con:
         con.execute("SET TimeZone = 'UTC'")
         tables = {
             row[0]

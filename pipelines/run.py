@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from pipelines.folders import usable_folder
 from pipelines.load import (
     DATASET_NAME,
     DEFAULT_DAYS_PER_LOAD,
@@ -140,13 +141,7 @@ def _check_after_load_options(args: argparse.Namespace) -> None:
     if args.dbt_threads < 1:
         raise ConfigurationError(f"--dbt-threads must be 1 or more, got {args.dbt_threads}")
     if args.pipelines_dir is not None:
-        try:
-            Path(args.pipelines_dir).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigurationError(
-                f"cannot create --pipelines-dir {args.pipelines_dir} ({exc.strerror}); choose a"
-                " folder that can be created and written"
-            ) from None
+        usable_folder(Path(args.pipelines_dir), "--pipelines-dir")
 
 
 def _run_lock(args: argparse.Namespace) -> AbstractContextManager[None]:
@@ -156,13 +151,7 @@ def _run_lock(args: argparse.Namespace) -> AbstractContextManager[None]:
     # no file to lock beside: lock the pipeline's dlt working folder instead
     from dlt.common.pipeline import get_dlt_pipelines_dir
 
-    folder = Path(args.pipelines_dir or get_dlt_pipelines_dir())
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigurationError(
-            f"cannot create --pipelines-dir {folder} ({exc.strerror})"
-        ) from None
+    folder = usable_folder(Path(args.pipelines_dir or get_dlt_pipelines_dir()), "--pipelines-dir")
     return exclusive_run(folder / PIPELINE_NAME, option="--pipelines-dir")
 
 

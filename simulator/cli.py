@@ -78,15 +78,25 @@ def _fault_rates(specs: list[str]) -> dict[str, float]:
     return rates
 
 
+def other_spend_per_day(text: str) -> Decimal:
+    """`--other-spend-usd-per-day` as dollars: a finite number, 0 or more."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value < 0:
+        raise ConfigurationError(
+            f"--other-spend-usd-per-day {text!r} must be a number of dollars, 0 or more, e.g. 1.50"
+        )
+    return value
+
+
 def build_simulator(args: argparse.Namespace) -> Simulator:
     """The simulator the command-line options describe."""
     now = _now(args.now)
     if args.keys < 1 or args.models < 1 or args.days < 1:
         raise ConfigurationError("--keys, --models and --days must be at least 1")
-    try:
-        other = Decimal(args.other_spend_usd_per_day)
-    except InvalidOperation:
-        raise ConfigurationError("--other-spend-usd-per-day must be a number") from None
+    other = other_spend_per_day(args.other_spend_usd_per_day)
     config = AccountConfig(
         seed=args.seed,
         n_keys=args.keys,

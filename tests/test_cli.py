@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -98,3 +100,22 @@ def test_bench_paths_that_cannot_be_used_are_one_line_before_anything_runs(tmp_p
         assert lines[0].startswith("atlas-billing bench: error: ") and says in lines[0], lines
         assert "simulator" not in result.stdout  # nothing started
     assert a_file.read_text() == "not a folder"
+
+
+def test_report_on_a_file_it_cannot_open_is_one_line(tmp_path: Path) -> None:
+    not_duckdb = tmp_path / "notes.duckdb"
+    not_duckdb.write_text("not a database")
+    locked = tmp_path / "busy.duckdb"
+    cases = {
+        str(tmp_path / "missing.duckdb"): "no DuckDB file at",
+        str(not_duckdb): "not a valid DuckDB database file",
+        str(locked): "another process has it open",
+    }
+    with duckdb.connect(str(locked)):  # a writer holds the file, as a run would
+        for path, says in cases.items():
+            result = run_cli("report", "--duckdb-path", path)
+            assert result.returncode == 2, (path, result.stderr)
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1, (path, result.stderr)
+            assert lines[0].startswith("atlas-billing report: error: ") and says in lines[0], lines
+    assert not_duckdb.read_text() == "not a database"

@@ -67,3 +67,40 @@ def test_the_demo_loads_builds_and_prints_the_report(
 def test_demo_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--snapshots", "0"]) == 2
     assert "--snapshots" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--other-spend-usd-per-day", "-1"), "must be a number of dollars, 0 or more"),
+        (("--other-spend-usd-per-day", "NaN"), "must be a number of dollars, 0 or more"),
+        (("--other-spend-usd-per-day", "ten"), "must be a number of dollars, 0 or more"),
+        (("--dbt-threads", "0"), "--dbt-threads must be 1 or more"),
+        (("--output-dir", "{file}/demo"), "cannot create --output-dir"),
+        (("--output-dir", "{file}"), "it is a file"),
+    ],
+    ids=["negative_spend", "nan_spend", "text_spend", "no_threads", "dir_in_a_file", "a_file"],
+)
+def test_demo_options_that_cannot_work_stop_it_before_anything_runs(
+    args: tuple[str, ...], says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    filled = [arg.format(file=a_file) for arg in args]
+    output = [] if "--output-dir" in args else ["--output-dir", str(tmp_path / "out")]
+
+    assert main(["demo", *output, *filled]) == 2
+
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0], captured.err
+    assert captured.out == ""  # nothing started: no simulator, no load
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert a_file.read_text() == "not a folder"
+
+
+def test_the_simulator_refuses_other_spend_that_is_not_dollars(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["simulate", "--other-spend-usd-per-day", "-0.5"]) == 2
+    assert "0 or more" in capsys.readouterr().err
