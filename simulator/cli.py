@@ -126,7 +126,14 @@ def run_simulate(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     sim = build_simulator(args)
     if args.export_ledger:
-        path = sim.ledger.export_purchase_ledger_csv(args.export_ledger)
+        try:
+            path = sim.ledger.export_purchase_ledger_csv(args.export_ledger)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot write --export-ledger {args.export_ledger}"
+                f" ({exc.strerror or type(exc).__name__}); give a file in a folder that exists"
+                " and can be written"
+            ) from None
         print(f"purchase ledger:    {path}")
     try:
         server = sim.serve(args.port)

@@ -68,12 +68,21 @@ class FaultConfig:
         unknown = {*self.rates, *self.schedule.values()} - set(FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
-        if any(r < 0 for r in self.rates.values()) or sum(self.rates.values()) > 1:
+        # `not x >= 0` also refuses NaN, which every comparison lets through
+        if not all(r >= 0 for r in self.rates.values()) or not sum(self.rates.values()) <= 1:
             raise ValueError("fault rates must be >= 0 and sum to at most 1")
         if self.endpoints is not None and set(self.endpoints) - set(ENDPOINTS):
             raise ValueError(f"endpoints must be among {ENDPOINTS}")
-        if self.rate_limit_per_s is not None and self.rate_limit_per_s <= 0:
+        for name in ("latency_ms", "jitter_ms", "slow_s"):
+            value = getattr(self, name)
+            if not (value >= 0 and math.isfinite(value)):
+                raise ValueError(f"{name} must be a number, 0 or more, got {value}")
+        if self.rate_limit_per_s is not None and not (
+            self.rate_limit_per_s > 0 and math.isfinite(self.rate_limit_per_s)
+        ):
             raise ValueError("rate_limit_per_s must be positive")
+        if self.rate_limit_burst < 1:
+            raise ValueError(f"rate_limit_burst must be 1 or more, got {self.rate_limit_burst}")
 
 
 @dataclass(frozen=True)

@@ -73,3 +73,42 @@ def test_a_bad_fault_option_is_one_line(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["simulate", "--port", "0", "--fault", "teapot=0.5"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "teapot" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--fault", "429=nan"), "fault rates must be >= 0"),
+        (("--fault", "429=0.7", "--fault", "500=0.5"), "sum to at most 1"),
+        (("--latency-ms", "-5"), "latency_ms must be a number, 0 or more"),
+        (("--latency-ms", "nan"), "latency_ms must be a number, 0 or more"),
+        (("--jitter-ms", "-1"), "jitter_ms must be a number, 0 or more"),
+        (("--rate-limit-per-s", "inf"), "rate_limit_per_s must be positive"),
+        (("--rate-limit-burst", "0"), "rate_limit_burst must be 1 or more"),
+        (("--other-spend-usd-per-day", "-0.5"), "must be a number of dollars, 0 or more"),
+        (("--export-ledger", "{tmp}/a-file/ledger.csv"), "cannot write --export-ledger"),
+    ],
+    ids=[
+        "nan_rate",
+        "rates_over_1",
+        "negative_latency",
+        "nan_latency",
+        "negative_jitter",
+        "endless_rate_limit",
+        "no_burst",
+        "negative_other_spend",
+        "ledger_in_a_file",
+    ],
+)
+def test_options_the_simulator_cannot_serve_are_one_line(
+    args: tuple[str, ...], says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    filled = [arg.format(tmp=tmp_path) for arg in args]
+
+    assert main(["simulate", "--port", "0", *filled]) == 2
+
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0], captured.err
+    assert "base URL" not in captured.out  # it never served
