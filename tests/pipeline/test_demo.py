@@ -69,17 +69,23 @@ def test_demo_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--snapshots" in capsys.readouterr().err
 
 
+BAD_OPTIONS = [
+    (
+        "negative_spend",
+        ("--other-spend-usd-per-day", "-1"),
+        "must be a number of dollars, 0 or more",
+    ),
+    ("nan_spend", ("--other-spend-usd-per-day", "NaN"), "must be a number of dollars, 0 or more"),
+    ("text_spend", ("--other-spend-usd-per-day", "ten"), "must be a number of dollars, 0 or more"),
+    ("no_threads", ("--dbt-threads", "0"), "--dbt-threads must be 1 or more"),
+    ("dir_in_a_file", ("--output-dir", "{file}/demo"), "cannot create --output-dir"),
+    ("a_file", ("--output-dir", "{file}"), "it is a file"),
+]
+"""(id, options, what the one error line says)"""
+
+
 @pytest.mark.parametrize(
-    ("args", "says"),
-    [
-        (("--other-spend-usd-per-day", "-1"), "must be a number of dollars, 0 or more"),
-        (("--other-spend-usd-per-day", "NaN"), "must be a number of dollars, 0 or more"),
-        (("--other-spend-usd-per-day", "ten"), "must be a number of dollars, 0 or more"),
-        (("--dbt-threads", "0"), "--dbt-threads must be 1 or more"),
-        (("--output-dir", "{file}/demo"), "cannot create --output-dir"),
-        (("--output-dir", "{file}"), "it is a file"),
-    ],
-    ids=["negative_spend", "nan_spend", "text_spend", "no_threads", "dir_in_a_file", "a_file"],
+    ("args", "says"), [case[1:] for case in BAD_OPTIONS], ids=[case[0] for case in BAD_OPTIONS]
 )
 def test_demo_options_that_cannot_work_stop_it_before_anything_runs(
     args: tuple[str, ...], says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -75,30 +75,30 @@ def test_a_bad_fault_option_is_one_line(capsys: pytest.CaptureFixture[str]) -> N
     assert len(lines) == 1 and "teapot" in lines[0]
 
 
-@pytest.mark.parametrize(
-    ("args", "says"),
-    [
-        (("--fault", "429=nan"), "fault rates must be >= 0"),
-        (("--fault", "429=0.7", "--fault", "500=0.5"), "sum to at most 1"),
-        (("--latency-ms", "-5"), "latency_ms must be a number, 0 or more"),
-        (("--latency-ms", "nan"), "latency_ms must be a number, 0 or more"),
-        (("--jitter-ms", "-1"), "jitter_ms must be a number, 0 or more"),
-        (("--rate-limit-per-s", "inf"), "rate_limit_per_s must be positive"),
-        (("--rate-limit-burst", "0"), "rate_limit_burst must be 1 or more"),
-        (("--other-spend-usd-per-day", "-0.5"), "must be a number of dollars, 0 or more"),
-        (("--export-ledger", "{tmp}/a-file/ledger.csv"), "cannot write --export-ledger"),
-    ],
-    ids=[
-        "nan_rate",
-        "rates_over_1",
-        "negative_latency",
-        "nan_latency",
-        "negative_jitter",
-        "endless_rate_limit",
-        "no_burst",
+BAD_OPTIONS = [
+    ("nan_rate", ("--fault", "429=nan"), "fault rates must be >= 0"),
+    ("rates_over_1", ("--fault", "429=0.7", "--fault", "500=0.5"), "sum to at most 1"),
+    ("negative_latency", ("--latency-ms", "-5"), "latency_ms must be a number, 0 or more"),
+    ("nan_latency", ("--latency-ms", "nan"), "latency_ms must be a number, 0 or more"),
+    ("negative_jitter", ("--jitter-ms", "-1"), "jitter_ms must be a number, 0 or more"),
+    ("endless_rate_limit", ("--rate-limit-per-s", "inf"), "rate_limit_per_s must be positive"),
+    ("no_burst", ("--rate-limit-burst", "0"), "rate_limit_burst must be 1 or more"),
+    (
         "negative_other_spend",
+        ("--other-spend-usd-per-day", "-0.5"),
+        "must be a number of dollars, 0 or more",
+    ),
+    (
         "ledger_in_a_file",
-    ],
+        ("--export-ledger", "{tmp}/a-file/ledger.csv"),
+        "cannot write --export-ledger",
+    ),
+]
+"""(id, options, what the one error line says)"""
+
+
+@pytest.mark.parametrize(
+    ("args", "says"), [case[1:] for case in BAD_OPTIONS], ids=[case[0] for case in BAD_OPTIONS]
 )
 def test_options_the_simulator_cannot_serve_are_one_line(
     args: tuple[str, ...], says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
