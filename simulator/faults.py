@@ -68,7 +68,7 @@ class FaultConfig:
         unknown = {*self.rates, *self.schedule.values()} - set(FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
-        # `not x >= 0` also refuses NaN, which every comparison lets through
+        # `not r >= 0` refuses NaN too, which `r < 0` let through (NaN compares False)
         if not all(r >= 0 for r in self.rates.values()) or not sum(self.rates.values()) <= 1:
             raise ValueError("fault rates must be >= 0 and sum to at most 1")
         if self.endpoints is not None and set(self.endpoints) - set(ENDPOINTS):
