@@ -383,8 +383,7 @@ def _check_duckdb_file(path: Path, dataset_name: str) -> None:
 def duckdb_file_error(path: Path, error: duckdb.Error, fix: str) -> ConfigurationError:
     """One line for a DuckDB file that would not open: DuckDB's first line, and the fix (`fix`,
     unless another process holds the file's lock)."""
-    text = str(error).strip()
-    reason = text.splitlines()[0] if text else type(error).__name__
+    reason = _first_line(error)
     if "lock" in reason.lower():
         fix = "another process has it open: wait for it to finish, or close it"
     return ConfigurationError(f"cannot open DuckDB file {path}: {reason}; {fix}")
