@@ -150,6 +150,7 @@ def run_ours(
         "rows": dict(summary.rows),
         "days": dict(summary.days),
         "loads": summary.loads,
+        "step_seconds": {step: round(seconds, 3) for step, seconds in summary.step_seconds.items()},
         "requests": summary.requests,
         "retries": summary.retries,
         "retries_by_reason": dict(summary.retries_by_reason),

@@ -516,11 +516,17 @@ def table(report: dict[str, Any]) -> str:
         split = run.get("time_split")
         if split:
             waited = run.get("simulator_waited_for_a_core_seconds")
+            steps = run.get("reported", {}).get("step_seconds")
             lines.append(
                 f"  {name:<12}{split['waiting_on_simulator']:>6.1f} s waiting on the simulator,"
                 f"{split['both_working']:>6.1f} s both working,"
                 f"{split['simulator_idle']:>6.1f} s with the simulator idle"
                 + ("" if waited is None else f"; the simulator waited {waited:.1f} s for a core")
+                + (
+                    "; dlt's steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items())
+                    if steps
+                    else ""
+                )
             )
     m = report["machine"]
     lines.append("")

@@ -78,6 +78,9 @@ class LoadSummary:
     days: dict[str, str] = field(default_factory=dict)
     """The days each daily table read, e.g. `2025-01-01..2026-05-10`."""
     loads: int = 0
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each of dlt's steps (`STEPS`), summed over the run's loads: where a run's
+    time went, e.g. how long the load step ran after the last page was read."""
     requests: int = 0
     retries: int = 0
     retries_by_reason: dict[str, int] = field(default_factory=dict)
@@ -104,6 +107,11 @@ class LoadSummary:
             f"{self.requests} requests, {self.retries} retries"
             f"{f' ({reasons})' if reasons else ''}, {self.elapsed_seconds:.1f}s"
         )
+        if self.step_seconds:
+            steps = ", ".join(
+                f"{step} {seconds:.1f}s" for step, seconds in self.step_seconds.items()
+            )
+            lines.append(f"dlt's steps: {steps}")
         return lines
 
 
@@ -186,6 +194,12 @@ def load(
     )
     if name == "bigquery":
         summary.warehouse = describe_bigquery(target, dataset_name)
+
+    def run(data: Any, **options: Any) -> None:
+        pipeline.run(data, **options)
+        summary.loads += 1
+        _add_step_seconds(pipeline, summary.step_seconds)
+
     with _user_errors():
         # A load a killed run left behind is dropped, not finished: dlt would normalize it
         # against its stored schema, which may predate the package and the days the package
@@ -210,11 +224,10 @@ def load(
             daily = [name for name in source.resources if name != BALANCE]
             if first and full_refresh:
                 # a refresh drops what it loads: the balance history is kept out of it
-                pipeline.run(source.with_resources(*daily), refresh="drop_resources")
+                run(source.with_resources(*daily), refresh="drop_resources")
             else:
                 # the snapshot goes in only if this load reads the last days (see the resource)
-                pipeline.run(source)
-            summary.loads += 1
+                run(source)
             first = False
             done_through = {
                 name: str(progress.resource(name).days)
@@ -230,8 +243,7 @@ def load(
                 break
         if BALANCE in source.resources and not progress.balance_in_load:
             source = _source(progress=progress, **options)
-            pipeline.run(source.with_resources(BALANCE))
-            summary.loads += 1
+            run(source.with_resources(BALANCE))
             _report(on_progress, f"load {summary.loads} committed: balance snapshot")
         if progress.balance_in_load:
             summary.balance_snapshot = True
@@ -245,6 +257,20 @@ def load(
     summary.retries_by_reason = dict(progress.requests.retries_by_reason)
     summary.elapsed_seconds = time.monotonic() - started
     return summary
+
+
+STEPS = ("extract", "normalize", "load")
+"""dlt's steps of a load, as its run trace names them."""
+
+
+def _add_step_seconds(pipeline: dlt.Pipeline, seconds: dict[str, float]) -> None:
+    """Add the time each of dlt's `STEPS` took in the pipeline's last run (its trace) to
+    `seconds`; nothing where dlt kept no trace."""
+    trace = pipeline.last_trace
+    for step in trace.steps if trace is not None else ():
+        if step.step in STEPS and step.started_at and step.finished_at:
+            elapsed = (step.finished_at - step.started_at).total_seconds()
+            seconds[step.step] = seconds.get(step.step, 0.0) + elapsed
 
 
 _DLT_TEMPORARY_FILE = re.compile(r"[0-9a-f]{16}")

@@ -18,6 +18,7 @@ import pytest
 from bench.runs import SAMPLE_SECONDS
 from bench.simulated_api import waited_for_a_core_seconds
 from bench.suite import SIZES, TARGETS, Size, run_suite, table, time_split, write_report
+from pipelines.load import STEPS
 
 SCHEDULER_STATISTICS = Path("/proc/self/schedstat").exists()
 """Linux with the scheduler's per-task statistics (CONFIG_SCHED_INFO, in every distribution's
@@ -72,6 +73,9 @@ def _assert_figures(report: dict[str, Any]) -> None:
         covered = run["timeline"][-1][0]
         assert abs(covered - run["wall_seconds"]) < SAMPLE_SECONDS, name
         assert sum(run["time_split"].values()) == pytest.approx(covered, abs=0.05), name
+        if name.startswith("ours"):  # dlt's steps, summed over the run's loads
+            steps = run["reported"]["step_seconds"]
+            assert list(steps) == list(STEPS) and all(s >= 0 for s in steps.values()), name
     assert set(TARGETS) <= set(report["ratios"])
     assert all(isinstance(value, float) for value in report["ratios"].values())
     assert all(isinstance(target["met"], bool) for target in report["targets"].values())
@@ -91,6 +95,7 @@ def test_peer_and_ours_load_the_same_sums_and_every_figure_is_reported(tmp_path:
         assert report["runs"][floor]["requests"] == report["runs"][floor]["minimum_requests"]
     assert report["dbt"] == {}
     assert "ours_over_floor" in table(report)
+    assert "; dlt's steps: extract" in table(report)
 
 
 def test_time_split_tells_waiting_on_the_simulator_from_work_of_the_run_alone() -> None:

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import dlt
 import pytest
 from pipeline_support import (
     NOW,
@@ -21,6 +22,8 @@ from pipeline_support import (
     query,
     table_rows,
 )
+
+from pipelines.load import PIPELINE_NAME, STEPS
 
 TODAY = NOW.date()
 
@@ -328,6 +331,24 @@ def test_a_backfill_in_several_loads_asks_the_servers_clock_once_with_its_balanc
     assert _clock_probes(served) == []
     assert len([r for r in served.sim.requests if r.path.endswith("/balance")]) == 1
     assert len(table_rows(served.db, "balance_snapshots")) == 1
+
+
+def test_a_run_reports_the_time_of_dlts_steps_summed_over_its_loads(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=200)))
+    summary = served.load(days_per_load=60)
+
+    assert summary.loads == 4
+    assert list(summary.step_seconds) == list(STEPS)
+    assert sum(summary.step_seconds.values()) <= summary.elapsed_seconds
+    # the last load's trace, as dlt stored it: the summary holds more, the other loads' too
+    last = dlt.attach(PIPELINE_NAME, pipelines_dir=str(served.pipelines_dir)).last_trace
+    last_steps = {s.step: s for s in last.steps if s.step in STEPS}
+    assert set(last_steps) == set(STEPS)
+    for name, step in last_steps.items():
+        assert summary.step_seconds[name] > (step.finished_at - step.started_at).total_seconds()
+    assert f"dlt's steps: extract {summary.step_seconds['extract']:.1f}s" in summary.lines()[-1]
 
 
 def test_a_run_that_reads_its_days_in_one_load_takes_the_balance_snapshot_in_it(
