@@ -82,11 +82,19 @@ def _config_problem(exc: ConfigurationException) -> str:
     if isinstance(exc, ConfigValueCannotBeCoercedException):
         # the value itself is not repeated: it may be a secret
         expected = getattr(exc.hint, "__name__", str(exc.hint))
-        example = ' (a list, e.g. ["a", "b"])' if expected == "list" else ""
+        example = {
+            "list": ' (a list, e.g. ["a", "b"])',
+            "dict": ' (an object, e.g. {"memory_limit": "256MB"} as JSON)',
+        }.get(expected, "")
+        # a source setting is named alone; any other by its whole path (destination.duckdb...)
+        variable = (
+            "__".join(exc.field_name.split("."))
+            if "." in exc.field_name
+            else f"SOURCES__ATLAS_BILLING__{exc.field_name}"
+        )
         return (
             f"the setting {exc.field_name} is not a valid {expected}{example}; fix it in"
-            " .dlt/config.toml or in its environment variable, e.g."
-            f" SOURCES__ATLAS_BILLING__{exc.field_name.upper()}"
+            f" .dlt/config.toml or in its environment variable, e.g. {variable.upper()}"
         )
     detail = " ".join(str(exc).split())
     return f"{detail}; fix the configuration (.dlt/config.toml, .dlt/secrets.toml, environment)"

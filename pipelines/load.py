@@ -370,12 +370,14 @@ def _duckdb_credentials(path: Path) -> DuckDbCredentials:
     load's memory grows with the rows per load; with a cap it spills to a temporary directory
     beside the file instead, and a long backfill stays as flat as a short one.
     """
-    configured: Any = dlt.config.get("destination.duckdb.credentials.global_config")
+    # asked as a dict: an environment variable holds it as JSON text, which dlt then parses
+    # (and refuses, naming the setting, where it is not a JSON object)
+    configured = dlt.config.get("destination.duckdb.credentials.global_config", dict)
     return DuckDbCredentials(
         # absolute: dlt resolves a relative path against the directory of the pipeline's first
         # run, so the same command run from elsewhere loaded a file other than the one it named
         str(path.resolve()),
-        global_config={**DUCKDB_SETTINGS, **(configured if isinstance(configured, dict) else {})},
+        global_config={**DUCKDB_SETTINGS, **(configured or {})},
     )
 
 

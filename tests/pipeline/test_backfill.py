@@ -24,6 +24,7 @@ from pipeline_support import (
 )
 
 from pipelines.load import PIPELINE_NAME, STEPS
+from sources.atlas_billing.errors import AtlasBillingError
 
 TODAY = NOW.date()
 
@@ -349,6 +350,23 @@ def test_a_run_reports_the_time_of_dlts_steps_summed_over_its_loads(
     for name, step in last_steps.items():
         assert summary.step_seconds[name] > (step.finished_at - step.started_at).total_seconds()
     assert f"dlt's steps: extract {summary.step_seconds['extract']:.1f}s" in summary.lines()[-1]
+
+
+def test_duckdb_settings_given_as_json_in_the_environment_reach_the_load(
+    serve: Callable[..., Served],
+) -> None:
+    # dlt hands an environment variable over as text: read as such, it was silently dropped
+    served = serve(account(first_day=TODAY - timedelta(days=20)))
+    served.monkeypatch.setenv(
+        "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG", '{"no_such_setting": 1}'
+    )
+    with pytest.raises(AtlasBillingError, match='unrecognized configuration parameter "no_such'):
+        served.load()
+
+    served.monkeypatch.setenv(
+        "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG", '{"memory_limit": "100MB"}'
+    )
+    assert served.load().loads == 1
 
 
 def test_a_run_that_reads_its_days_in_one_load_takes_the_balance_snapshot_in_it(

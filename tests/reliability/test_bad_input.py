@@ -128,6 +128,14 @@ CONFIGURATION = [
         env={"SOURCES__ATLAS_BILLING__PAGE_SIZE": "many"},
     ),
     Case(
+        "duckdb_settings_not_json",
+        "DuckDB settings in an environment variable that are not a JSON object",
+        "the setting destination.duckdb.credentials.global_config is not a valid dict (an object,"
+        ' e.g. {"memory_limit": "256MB"} as JSON); fix it in .dlt/config.toml or in its'
+        " environment variable, e.g. DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG",
+        env={"DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG": "{memory_limit: 256MB"},
+    ),
+    Case(
         "window_days",
         "a request window over the API's 180 days",
         "window_days must be 1..180, got 365",
