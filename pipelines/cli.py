@@ -57,7 +57,12 @@ def apply_dlt_defaults() -> None:
 
     for key, value in DLT_DEFAULTS.items():
         if dlt.config.get(key) is None:
-            os.environ.setdefault("__".join(key.split(".")).upper(), value)
+            os.environ.setdefault(_environment_variable(key), value)
+
+
+def _environment_variable(key: str) -> str:
+    """The environment variable dlt reads a dotted setting from (`a.b_c` -> `A__B_C`)."""
+    return "__".join(key.split(".")).upper()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,14 +92,12 @@ def _config_problem(exc: ConfigurationException) -> str:
             "dict": ' (an object, e.g. {"memory_limit": "256MB"} as JSON)',
         }.get(expected, "")
         # a source setting is named alone; any other by its whole path (destination.duckdb...)
-        variable = (
-            "__".join(exc.field_name.split("."))
-            if "." in exc.field_name
-            else f"SOURCES__ATLAS_BILLING__{exc.field_name}"
+        variable = _environment_variable(
+            exc.field_name if "." in exc.field_name else f"sources.atlas_billing.{exc.field_name}"
         )
         return (
             f"the setting {exc.field_name} is not a valid {expected}{example}; fix it in"
-            f" .dlt/config.toml or in its environment variable, e.g. {variable.upper()}"
+            f" .dlt/config.toml or in its environment variable, e.g. {variable}"
         )
     detail = " ".join(str(exc).split())
     return f"{detail}; fix the configuration (.dlt/config.toml, .dlt/secrets.toml, environment)"
