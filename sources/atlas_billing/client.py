@@ -15,7 +15,7 @@ import re
 import ssl
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,8 +25,6 @@ from urllib.parse import urlencode, urlsplit
 
 import certifi
 import orjson
-import pyarrow as pa
-import pyarrow.json as pa_json
 import urllib3
 from urllib3.exceptions import HTTPError as TransportError
 from urllib3.exceptions import LocationValueError, NewConnectionError
@@ -37,6 +35,9 @@ from sources.atlas_billing.errors import AtlasApiError, ConfigurationError, Cont
 
 QueryParams = Sequence[tuple[str, str]]
 """Query parameters as (name, value) pairs, so arrays go out as repeated keys."""
+PageReader = Callable[[bytes], tuple[dict[str, Any], list[Any]] | None]
+"""Decodes a list page's bytes into its top-level fields and its `data` (`mapping.read_typed`),
+or answers None where the page does not have that shape."""
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,15 @@ class ApiResponse:
     request_id: str | None
     server_time: datetime | None
     """The response's HTTP `Date` (UTC): the server's clock, which decides what "today" is."""
-    data: pa.ListArray | None = None
-    """A page read as Arrow (`pages(columnar=...)`): its `data`, one list of buckets. `body` then
-    holds the other top-level fields, and `content` the bytes for `decoded()`."""
+    data: list[Any] | None = None
+    """A page read typed (`get(typed=...)`, `mapping.read_typed`): its `data`, the buckets as
+    structs. `body` then holds the other top-level fields, and `content` the bytes for
+    `decoded()`."""
     content: bytes = b""
 
     def decoded(self) -> ApiResponse:
-        """This response with the whole body as Python objects (the reference the Arrow reading
-        of a page is checked against, and what names a field that breaks the contract)."""
+        """This response with the whole body as Python objects (the reference the typed reading
+        of a page is checked against)."""
         if self.data is None:
             return self
         return ApiResponse(
@@ -301,20 +303,20 @@ class AtlasBillingClient:
         )
 
     def get(
-        self, endpoint: str, params: QueryParams = (), *, columnar: pa.Schema | None = None
+        self, endpoint: str, params: QueryParams = (), *, typed: PageReader | None = None
     ) -> ApiResponse:
         """GET one endpoint, retrying what is worth retrying, and decode its JSON body.
 
         Retried: 429 (after `Retry-After`, pausing every thread), 5xx, timeouts and dropped
         connections, within `max_attempts` and `max_retry_seconds`. Other 4xx fail at once.
-        With `columnar` (the page's known fields and their types), a list page is read straight
-        into Arrow (`ApiResponse.data`) where it fits that schema, and decoded as usual where not.
+        With `typed` (`mapping.read_typed`), a list page is decoded by it (`ApiResponse.data`)
+        where it has the page's shape, and decoded as Python objects where not.
         """
         started = time.monotonic()
         attempt = bad_bodies = 0
         while True:
             attempt += 1
-            outcome = self._attempt(endpoint, params, attempt, columnar)
+            outcome = self._attempt(endpoint, params, attempt, typed)
             if isinstance(outcome, ApiResponse):
                 return outcome
             spent = time.monotonic() - started
@@ -345,7 +347,7 @@ class AtlasBillingClient:
                 time.sleep(outcome.delay)
 
     def _attempt(
-        self, endpoint: str, params: QueryParams, attempt: int, columnar: pa.Schema | None
+        self, endpoint: str, params: QueryParams, attempt: int, typed: PageReader | None
     ) -> ApiResponse | _Retry:
         self.stats.count_request()
         try:
@@ -374,7 +376,7 @@ class AtlasBillingClient:
         if status < 400:
             self._throttle.succeeded()
             try:
-                return _decode(endpoint, response, columnar)
+                return _decode(endpoint, response, typed)
             except ContractViolation as exc:
                 # JSON cut short or garbled in transit is retried like a dropped connection
                 reason = "bad_body" if _is_json(response) else "not_json"
@@ -416,18 +418,18 @@ class AtlasBillingClient:
         return f"the connection to the API broke ({detail}); run again later"
 
     def pages(
-        self, endpoint: str, params: QueryParams, *, columnar: pa.Schema | None = None
+        self, endpoint: str, params: QueryParams, *, typed: PageReader | None = None
     ) -> Iterator[ApiResponse]:
         """Every page of a cursor-paginated list, passing `next_page` back unchanged.
 
         Every other parameter is sent identically on every page, as the API requires. A page
-        claiming more data without a cursor, or a cursor seen before, stops the read. `columnar`:
-        see `get`.
+        claiming more data without a cursor, or a cursor seen before, stops the read. `typed`: see
+        `get`.
         """
         seen: set[str] = set()
         page_params = list(params)
         while True:
-            response = self.get(endpoint, page_params, columnar=columnar)
+            response = self.get(endpoint, page_params, typed=typed)
             yield response
             has_more = response.body.get("has_more", False)
             next_page = response.body.get("next_page")
@@ -518,10 +520,10 @@ def _violation(response: ApiResponse, field: str, problem: str) -> ContractViola
 
 
 def _decode(
-    endpoint: str, response: urllib3.BaseHTTPResponse, columnar: pa.Schema | None = None
+    endpoint: str, response: urllib3.BaseHTTPResponse, typed: PageReader | None = None
 ) -> ApiResponse:
     header_request_id = response.headers.get("x-request-id")
-    page = None if columnar is None else read_columnar(response.data, columnar)
+    page = None if typed is None else typed(response.data)
     data = None
     if page is not None:
         body, data = page
@@ -557,35 +559,6 @@ def _decode(
         data=data,
         content=b"" if data is None else response.data,
     )
-
-
-def read_columnar(content: bytes, schema: pa.Schema) -> tuple[dict[str, Any], pa.ListArray] | None:
-    """A page's top-level scalars and its `data` read by Arrow's JSON reader, in native code and
-    outside the GIL; None where the page is not one JSON object whose fields fit `schema` (those
-    pages are decoded with orjson, which keeps the precise errors and the retry of a garbled
-    body). Fields `schema` does not name are inferred by Arrow and kept."""
-    if b"\n" in content.rstrip(b"\n") or b"\r" in content:
-        return None  # one object per line is what the reader takes; a pretty-printed page is not
-    try:
-        table = pa_json.read_json(
-            # Arrow's own reader over the bytes: no copy, and no call back into Python (which
-            # would take the GIL) in the middle of the native read
-            pa.BufferReader(content),
-            read_options=pa_json.ReadOptions(use_threads=False, block_size=len(content) + 1),
-            parse_options=pa_json.ParseOptions(
-                explicit_schema=schema, unexpected_field_behavior="infer"
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return None
-    if table.num_rows != 1 or table.column("data").null_count:
-        return None
-    if any(pa.types.is_nested(f.type) for f in table.schema if f.name != "data"):
-        return None  # an object or list beside `data`: decoded, so that body holds it all
-    top = table.drop_columns(["data"]).to_pylist()[0]
-    if top.get("has_more", False) is None:
-        return None  # null and absent differ here (null breaks the contract): decode it all
-    return top, table.column("data").combine_chunks()
 
 
 def _is_json(response: urllib3.BaseHTTPResponse) -> bool:

@@ -19,7 +19,12 @@ import dlt
 import pyarrow as pa
 
 from sources.atlas_billing import mapping, settings
-from sources.atlas_billing.client import AtlasBillingClient, QueryParams, RequestStats
+from sources.atlas_billing.client import (
+    AtlasBillingClient,
+    PageReader,
+    QueryParams,
+    RequestStats,
+)
 from sources.atlas_billing.errors import AtlasApiError, AtlasBillingError, ConfigurationError
 
 T = TypeVar("T")
@@ -700,17 +705,17 @@ class BillingReader:
         endpoint: str,
         window: DayRange,
         params: QueryParams,
-        columnar: pa.Schema | None = None,
+        typed: PageReader | None = None,
         *,
         paced: bool = False,
     ) -> Iterator[tuple[Any, list[mapping.Bucket]]]:
         """Each page of one request chain with its checked buckets; notes partial days.
 
-        `columnar`: read the pages as Arrow where they fit this schema (`mapping.page_schema`);
-        they count as pages read for the `pacer`. `paced`: an aggregate, each request of which
+        `typed`: read the pages with this reader (`mapping.read_typed`); they count as pages read
+        for the `pacer`. `paced`: an aggregate, each request of which
         waits for its turn (`AggregatePacer`).
         """
-        responses = self.client.pages(endpoint, params, columnar=columnar)
+        responses = self.client.pages(endpoint, params, typed=typed)
         while True:
             if paced:
                 with self.pacer.aggregate():
@@ -719,7 +724,7 @@ class BillingReader:
                 response = next(responses, None)
             if response is None:
                 return
-            if columnar is not None:
+            if typed is not None:
                 self.pacer.page_read()
             self.progress.page_read(name)
             buckets = mapping.parse_buckets(response)
@@ -758,7 +763,7 @@ class BillingReader:
         those days whole.
         """
         group_by = [("group_by[]", key) for key in settings.GRAINS[self.read.grain]]
-        columnar = mapping.page_schema(kind)
+        typed = mapping.read_typed(kind)
 
         def window_job(window: DayRange) -> Callable[[], Iterator[pa.Table]]:
             def run() -> Iterator[pa.Table]:
@@ -767,7 +772,7 @@ class BillingReader:
                 for batch in self.read.filters:
                     params = self._query(window, group_by, batch)
                     groups = mapping.GroupsOfADay()
-                    pages = self._pages(name, endpoint, window, params, columnar)
+                    pages = self._pages(name, endpoint, window, params, typed)
                     for some in _in_groups(pages, settings.PAGES_PER_MAPPING):
                         tables = mapping.pages_tables(some, kind, self.read.grain)
                         for (response, buckets), table in zip(some, tables, strict=True):

@@ -7,18 +7,22 @@ than loading a guess. Fields the contract does not know are kept as extra column
 Money is parsed by `parse_money` alone: a six-decimal string in dollars becomes a `Decimal`,
 stored as DECIMAL(38,9). Nothing here ever goes through a float.
 
-Pages of /model-costs and /model-usage come read straight into Arrow (`page_schema`,
-`ApiResponse.data`), and are checked and mapped a column at a time. Wherever that reading cannot
-vouch for a page exactly as the decoded reading would (a null group key that may be a missing
-one, money that is not six-decimal text, an unknown field holding an object), the page is decoded
-and mapped by the reference path, which raises the precise error. Both readings give the same
-table; the mapping tests run with each.
+Pages of /model-costs and /model-usage are decoded straight into typed structs (`read_typed`,
+`ApiResponse.data`: msgspec, against the page's contract fields) and mapped a column at a time,
+by the same checks as a decoded page. What the typed decode cannot take (a result that is not an
+object, a page without its `data` list, malformed JSON) is decoded as Python objects and mapped
+by the reference path, which raises the precise error. Both readings give the same table; the
+mapping tests run with each.
+
+Decoding and mapping hold the GIL, and the source reads with several threads: one page is
+decoded, and one group of pages mapped, at a time in the process (`_DECODING`, `_MAPPING`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -26,13 +30,14 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any, cast
 
+import msgspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.common.schema.typing import TTableSchemaColumns
 
 from sources.atlas_billing import settings
-from sources.atlas_billing.client import ApiResponse
+from sources.atlas_billing.client import ApiResponse, PageReader
 from sources.atlas_billing.errors import ContractViolation
 
 MONEY = pa.decimal128(settings.MONEY_PRECISION, settings.MONEY_SCALE)
@@ -40,7 +45,8 @@ TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 _MONEY_VALUE = re.compile(r"-?[0-9]+\.[0-9]{6}")
 _MONEY_VALUE_ANCHORED = f"^{_MONEY_VALUE.pattern}$"
-_ABSENT = object()
+_ABSENT = msgspec.UNSET
+"""A field the result left out (null is a value: Playground usage has no api_key_id)."""
 """A field a result leaves out (where null would be a value)."""
 NULL_KEY = "<null>"
 """How a null group key (e.g. Playground usage without an API key) is written in `row_key`."""
@@ -112,41 +118,111 @@ MODELS_SCHEMA = pa.schema(
 )
 
 
-def page_schema(kind: str) -> pa.Schema:
-    """The known fields of a /model-costs (`kind="costs"`) or /model-usage page, typed as the
-    contract has them, for reading the page straight into Arrow (`ApiResponse.data`).
+class _Amount(msgspec.Struct, gc=False):
+    """A result's `amount`; its fields are checked like a decoded one's (`parse_money`)."""
 
-    The reader fails on a value of another type, so such a page takes the reference path
-    (`ApiResponse.decoded`), which names the field. Dates and timestamps stay text here: they are
-    checked as the reference checks them.
+    value: Any = msgspec.UNSET
+    currency: Any = msgspec.UNSET
+
+
+_BUCKET_FIELDS = ("date", "partial", "covered_until", "start_at", "end_at")
+_TOP_FIELDS = ("scope", "has_more", "next_page", "request_id")
+_MAX_UNKNOWN_FIELDS = 64
+"""Unknown result fields the typed decode learns per endpoint; beyond them, pages are decoded."""
+_DECODING = threading.Lock()
+_MAPPING = threading.Lock()
+_unknown_fields: dict[str, tuple[str, ...]] = {"costs": (), "usage": ()}
+_decoders: dict[tuple[str, tuple[str, ...]], msgspec.json.Decoder[Any]] = {}
+
+
+def read_typed(kind: str) -> PageReader:
+    """A reader of /model-costs (`kind="costs"`) or /model-usage pages for `ApiClient.get`: the
+    page's top-level fields and its `data` decoded into structs with the contract's fields
+    (values of any JSON type, checked by the mapping as a decoded page's are), or None where
+    the page does not have that shape (the client then decodes it as Python objects).
+
+    Result fields the contract does not name are learned as they come and kept (the result
+    structs refuse a field they do not know, so none is dropped). Structs cost far less than
+    dicts to build and to read; one page is decoded at a time in the process, because the
+    decode holds the GIL (README, performance, step 12).
     """
-    text = pa.string()
-    result = [("object", text), ("model_type", text), ("model", text), ("api_key_id", text)]
-    if kind == "costs":
-        result.append(("amount", pa.struct([("value", text), ("currency", text)])))
-    else:
-        result.extend((name, pa.int64()) for name in USAGE_COUNT_FIELDS)
-    bucket = pa.struct(
-        [
-            ("object", text),
-            ("date", text),
-            ("start_at", text),
-            ("end_at", text),
-            ("covered_until", text),
-            ("partial", pa.bool_()),
-            ("results", pa.list_(pa.struct(result))),
+
+    def read(content: bytes) -> tuple[dict[str, Any], list[Any]] | None:
+        with _DECODING:
+            page = _decode_typed(content, kind)
+        if page is None:
+            return None
+        top = {name: value for name in _TOP_FIELDS if (value := getattr(page, name)) is not _ABSENT}
+        return top, page.data
+
+    return read
+
+
+def _decode_typed(content: bytes, kind: str) -> Any:
+    while True:
+        known = _unknown_fields[kind]
+        try:
+            return _decoder(kind, known).decode(content)
+        except msgspec.ValidationError:
+            new = _new_result_fields(content, kind, known)
+            if not new or len(known) + len(new) > _MAX_UNKNOWN_FIELDS:
+                return None
+            _unknown_fields[kind] = tuple(sorted({*known, *new}))
+        except msgspec.DecodeError:
+            return None
+
+
+def _new_result_fields(content: bytes, kind: str, known: tuple[str, ...]) -> set[str]:
+    """Result fields of the page that neither the contract nor `known` name (none where the
+    page does not have the shape of a list page)."""
+    try:
+        buckets = msgspec.json.decode(content)["data"]
+        results = [result for bucket in buckets for result in bucket["results"]]
+    except (msgspec.DecodeError, TypeError, KeyError):
+        return set()
+    if not all(type(result) is dict for result in results):
+        return set()
+    names = set(chain.from_iterable(results))
+    return names - (_COST_FIELDS if kind == "costs" else _USAGE_FIELDS) - set(known)
+
+
+def _unknown_attribute(name: str) -> str:
+    """The struct attribute of an unknown result field: any JSON key, as an identifier."""
+    return f"unknown_{name.encode().hex()}"
+
+
+def _decoder(kind: str, unknown: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
+    decoder = _decoders.get((kind, unknown))
+    if decoder is None:
+        fields: list[tuple[str, Any, Any]] = [
+            (name, Any, msgspec.UNSET)
+            for name in sorted((_COST_FIELDS if kind == "costs" else _USAGE_FIELDS) - {"amount"})
         ]
-    )
-    return pa.schema(
-        [
-            ("object", text),
-            ("scope", text),
-            ("data", pa.list_(bucket)),
-            ("has_more", pa.bool_()),
-            ("next_page", text),
-            ("request_id", text),
-        ]
-    )
+        if kind == "costs":
+            fields.append(("amount", _Amount | None | msgspec.UnsetType, msgspec.UNSET))
+        fields.extend((_unknown_attribute(name), Any, msgspec.UNSET) for name in unknown)
+        result: Any = msgspec.defstruct(
+            f"{kind}_result",
+            fields,
+            rename={_unknown_attribute(name): name for name in unknown},
+            forbid_unknown_fields=True,
+            gc=False,
+            kw_only=True,
+        )
+        bucket: Any = msgspec.defstruct(
+            f"{kind}_bucket",
+            [*((name, Any, msgspec.UNSET) for name in _BUCKET_FIELDS), ("results", list[result])],
+            gc=False,
+            kw_only=True,
+        )
+        page = msgspec.defstruct(
+            f"{kind}_page",
+            [*((name, Any, msgspec.UNSET) for name in _TOP_FIELDS), ("data", list[bucket])],
+            gc=False,
+            kw_only=True,
+        )
+        decoder = _decoders[(kind, unknown)] = msgspec.json.Decoder(page)
+    return decoder
 
 
 BALANCE_MONEY_FIELDS = (
@@ -266,79 +342,55 @@ class Bucket:
     start_at: datetime | None
     end_at: datetime | None
     results: Sequence[Any]
-    """The bucket's results: a list, or an Arrow array for a page read as Arrow."""
+    """The bucket's results: dicts, or structs for a page read typed (`read_typed`)."""
     field: str
     """Where the bucket sits in the response, for error messages (`data[3]`)."""
 
 
 def parse_buckets(response: ApiResponse) -> list[Bucket]:
     """The daily buckets of a list response, checked against the contract."""
-    if response.data is not None:
-        return _columnar_buckets(response)
-    data = response.body.get("data")
-    if not isinstance(data, list):
-        raise violation(response, "data", "is missing or not a list")
+    if response.data is not None:  # read typed: each bucket a struct, its results a list
+        data: Any = response.data
+        field_of: Callable[[Any, str], Any] = _struct_field
+    else:
+        data = response.body.get("data")
+        if not isinstance(data, list):
+            raise violation(response, "data", "is missing or not a list")
+        field_of = _dict_field
     buckets = []
     for index, raw in enumerate(data):
         field = f"data[{index}]"
-        if not isinstance(raw, dict):
-            raise violation(response, field, "is not an object")
-        results = raw.get("results")
-        if not isinstance(results, list):
-            raise violation(response, f"{field}.results", "is missing or not a list")
-        partial = raw.get("partial")
+        if response.data is None:
+            if not isinstance(raw, dict):
+                raise violation(response, field, "is not an object")
+            if not isinstance(raw.get("results"), list):
+                raise violation(response, f"{field}.results", "is missing or not a list")
+        partial = field_of(raw, "partial")
         if not isinstance(partial, bool):
             raise violation(response, f"{field}.partial", f"is not a boolean: {partial!r}")
         buckets.append(
             Bucket(
-                date=_parse_date(raw.get("date"), f"{field}.date", response),
+                date=_parse_date(field_of(raw, "date"), f"{field}.date", response),
                 partial=partial,
                 covered_until=_parse_timestamp(
-                    raw.get("covered_until"), f"{field}.covered_until", response
+                    field_of(raw, "covered_until"), f"{field}.covered_until", response
                 ),
-                start_at=_parse_timestamp(raw.get("start_at"), f"{field}.start_at", response),
-                end_at=_parse_timestamp(raw.get("end_at"), f"{field}.end_at", response),
-                results=results,
+                start_at=_parse_timestamp(field_of(raw, "start_at"), f"{field}.start_at", response),
+                end_at=_parse_timestamp(field_of(raw, "end_at"), f"{field}.end_at", response),
+                results=field_of(raw, "results"),
                 field=field,
             )
         )
     return buckets
 
 
-def _columnar_buckets(response: ApiResponse) -> list[Bucket]:
-    """`parse_buckets` of a page read as Arrow: the few bucket fields are checked as Python
-    values, by the same rules; the results stay Arrow arrays."""
-    assert response.data is not None
-    buckets = response.data.flatten()
-    if buckets.null_count or buckets.field("results").null_count:
-        return parse_buckets(response.decoded())  # a bucket that is not an object, or no results
-    fields = {
-        name: buckets.field(name).to_pylist()
-        for name in ("date", "partial", "covered_until", "start_at", "end_at")
-    }
-    results = buckets.field("results")
-    offsets = results.offsets.to_pylist()
-    values = results.flatten()
-    parsed = []
-    for index in range(len(buckets)):
-        field = f"data[{index}]"
-        partial = fields["partial"][index]
-        if not isinstance(partial, bool):
-            raise violation(response, f"{field}.partial", f"is not a boolean: {partial!r}")
-        parsed.append(
-            Bucket(
-                date=_parse_date(fields["date"][index], f"{field}.date", response),
-                partial=partial,
-                covered_until=_parse_timestamp(
-                    fields["covered_until"][index], f"{field}.covered_until", response
-                ),
-                start_at=_parse_timestamp(fields["start_at"][index], f"{field}.start_at", response),
-                end_at=_parse_timestamp(fields["end_at"][index], f"{field}.end_at", response),
-                results=values.slice(offsets[index], offsets[index + 1] - offsets[index]),
-                field=field,
-            )
-        )
-    return parsed
+def _dict_field(raw: dict[str, Any], name: str) -> Any:
+    return raw.get(name)
+
+
+def _struct_field(raw: Any, name: str) -> Any:
+    value = getattr(raw, name)
+    return None if value is _ABSENT else value
 
 
 class GroupsOfADay:
@@ -400,196 +452,135 @@ def results_table(
     (a key not grouped on may come along, e.g. `model_type`, and is kept). Fields the contract
     does not name become extra columns (objects and lists as JSON text).
     """
-    if response.data is not None:
-        table = _columnar_results_table([(response, buckets)], kind, grain)
-        if table is not None:
-            return table
-        response = response.decoded()
-        return results_table(response, parse_buckets(response), kind, grain)
+    return _mapped([(response, buckets)], kind, grain)[0]
+
+
+def pages_tables(
+    pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]], kind: str, grain: str
+) -> list[pa.Table]:
+    """`results_table` of each page; pages read typed are mapped in one pass over all their rows
+    (the cost of a pass is mostly per call, not per row), and page by page where one breaks the
+    contract, so that the error names its page."""
+    if len(pages) > 1 and all(response.data is not None for response, _ in pages):
+        try:
+            return _mapped(pages, kind, grain)
+        except ContractViolation:
+            pass
+    return [results_table(response, buckets, kind, grain) for response, buckets in pages]
+
+
+def _mapped(
+    pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]], kind: str, grain: str
+) -> list[pa.Table]:
+    """The results of each of `pages` (read typed, or one decoded page); pages read typed are
+    mapped one group at a time in the process (see the module's doc)."""
+    if pages[0][0].data is None:
+        return _results_columns(pages, kind, grain)
+    with _MAPPING:
+        return _results_columns(pages, kind, grain)
+
+
+def _results_columns(
+    pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]], kind: str, grain: str
+) -> list[pa.Table]:
+    # a page is a few buckets of many results: work column by column, not row by row
+    response = pages[0][0]  # names what breaks the contract: a group of pages is mapped again
+    typed = response.data is not None  # page by page when one breaks it (`pages_tables`)
     schema = COSTS_SCHEMA if kind == "costs" else USAGE_SCHEMA
     known = _COST_FIELDS if kind == "costs" else _USAGE_FIELDS
     group_fields = [GROUP_KEY_FIELDS[key] for key in settings.GRAINS[grain]]
-    scope = response_scope(response)
-    # a page is a few buckets of many results: work column by column, not row by row
-    results: list[dict[str, Any]] = []
+    buckets = [bucket for _, page_buckets in pages for bucket in page_buckets]
+    results: list[Any] = []
     for bucket in buckets:
-        for index, result in enumerate(bucket.results):
-            if type(result) is not dict:
-                raise violation(response, f"{bucket.field}.results[{index}]", "is not an object")
+        if not typed:  # a typed result is always an object
+            for index, result in enumerate(bucket.results):
+                if type(result) is not dict:
+                    raise violation(
+                        response, f"{bucket.field}.results[{index}]", "is not an object"
+                    )
         results.extend(bucket.results)
-    arrays = _bucket_columns(buckets, grain, [scope], [len(results)], schema)
+
+    def column(name: str) -> list[Any]:
+        """The field of every result, `_ABSENT` where a result leaves it out."""
+        if typed:
+            attribute = name if name in known else _unknown_attribute(name)
+            return [getattr(result, attribute, _ABSENT) for result in results]
+        return [result.get(name, _ABSENT) for result in results]
+
+    sizes = [sum(len(bucket.results) for bucket in page_buckets) for _, page_buckets in pages]
+    scopes = [response_scope(page) for page, _ in pages]
+    arrays = _bucket_columns(buckets, grain, scopes, sizes, schema)
     columns: dict[str, list[Any]] = {}
     where = _ResultPath(buckets)
     for name in ("model_type", "model", "api_key_id"):
-        values = [r.get(name, _ABSENT) for r in results]
+        values = column(name)
         types = _types(values)
-        if object in types:  # the type of _ABSENT alone
+        if msgspec.UnsetType in types:
             if name in group_fields:
                 missing = values.index(_ABSENT)
                 raise violation(
                     response, f"{where(missing)}.{name}", "is missing although grouped on"
                 )
-            values = (
-                [None] * len(values)
-                if types == {object}
-                else [None if value is _ABSENT else value for value in values]
-            )
+            values = _absent_as_null(values, types)
         _check_all(response, where, name, values, _is_optional_text, "is not a string or null")
         columns[name] = values
     arrays[CHECK_KEY] = _row_keys(
         buckets, grain, {name: pa.array(columns[name], pa.string()) for name in group_fields}
     )
     if kind == "costs":
-        arrays["amount_usd"], arrays["currency"] = _money_column(response, where, results)
+        arrays["amount_usd"], arrays["currency"] = _money_column(
+            response, where, column("amount"), typed
+        )
     else:
         for name in USAGE_COUNT_FIELDS:
-            values = [r.get(name) for r in results]
+            values = column(name)
+            values = _absent_as_null(values, _types(values))
             _check_all(response, where, name, values, _is_optional_count, "is not an integer count")
             columns[name] = values
-    fields = list(schema)
-    for field in fields:
+    for field in schema:
         if field.name not in arrays:
             arrays[field.name] = pa.array(columns[field.name], type=field.type)
-    extra_names = sorted(set(chain.from_iterable(results)) - known)
-    for name in extra_names:
-        column = name if name not in arrays else f"result_{name}"
-        values = [r.get(name) for r in results]
-        if all(value is None for value in values):
-            continue  # no type to give a column without values; it appears when one comes
-        values = [
-            json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v for v in values
-        ]
-        try:
-            array = pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            array = pa.array([None if v is None else str(v) for v in values], pa.string())
-        arrays[column] = array
-        fields.append(pa.field(column, array.type))
-    return pa.Table.from_arrays([arrays[f.name] for f in fields], schema=pa.schema(fields))
-
-
-_EXTRA_TYPES = (pa.string(), pa.int64(), pa.float64(), pa.bool_())
-"""Types Arrow may infer for an unknown result field that the reference would give it too
-(Arrow reads a date-like text as a timestamp, and objects as structs: those take the reference
-path, which keeps them as text)."""
-
-
-def pages_tables(
-    pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]], kind: str, grain: str
-) -> list[pa.Table]:
-    """`results_table` of each page; pages read as Arrow with the same fields are mapped in one
-    pass over all their rows (the cost of a pass is mostly per call, not per row)."""
-    first = pages[0][0].data if pages else None
-    if len(pages) > 1 and all(
-        response.data is not None and first is not None and response.data.type == first.type
-        for response, _ in pages
-    ):
-        table = _columnar_results_table(pages, kind, grain)
-        if table is not None:
-            sizes = [sum(len(bucket.results) for bucket in buckets) for _, buckets in pages]
-            starts = np.cumsum([0, *sizes[:-1]])
-            return [table.slice(start, size) for start, size in zip(starts, sizes, strict=True)]
-    return [results_table(response, buckets, kind, grain) for response, buckets in pages]
-
-
-def _columnar_results_table(
-    pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]], kind: str, grain: str
-) -> pa.Table | None:
-    """`results_table` of pages read as Arrow, their rows one after the other: the same table,
-    built from the Arrow arrays without a Python object per value. None where a value needs a
-    closer look than a column check (a group key that is null or absent, money that is not
-    six-decimal text, an unknown field of a nested type); the reference path then decides, page
-    by page, and names what is wrong."""
-    schema = COSTS_SCHEMA if kind == "costs" else USAGE_SCHEMA
-    known = _COST_FIELDS if kind == "costs" else _USAGE_FIELDS
-    group_fields = [GROUP_KEY_FIELDS[key] for key in settings.GRAINS[grain]]
-    datas = [response.data for response, _ in pages if response.data is not None]
-    assert len(datas) == len(pages)
-    results = pa.concat_arrays(datas).flatten().field("results").flatten()
-    if results.null_count:
-        return None  # a result that is not an object
-    buckets = [bucket for _, page_buckets in pages for bucket in page_buckets]
-    page_sizes = [sum(len(bucket.results) for bucket in page_buckets) for _, page_buckets in pages]
-    scopes = [response_scope(response) for response, _ in pages]
-    arrays = _bucket_columns(buckets, grain, scopes, page_sizes, schema)
-    for name in ("model_type", "model", "api_key_id"):
-        arrays[name] = results.field(name)
-    arrays[CHECK_KEY] = _row_keys(buckets, grain, {name: arrays[name] for name in group_fields})
-    if kind == "costs":
-        amount = results.field("amount")
-        if amount.null_count:
-            return None
-        text, currency = amount.field("value"), amount.field("currency")
-        if (
-            text.null_count
-            or currency.null_count
-            or not pc.all(
-                pc.match_substring_regex(text, _MONEY_VALUE_ANCHORED), min_count=0
-            ).as_py()
-            or pc.any(pc.equal(currency, "")).as_py()
-        ):
-            return None
-        try:
-            micros = pc.cast(pc.replace_substring(text, ".", "", max_replacements=1), pa.int64())
-        except pa.ArrowInvalid:
-            return None  # beyond nine trillion dollars: the reference converts it exactly
-        arrays["amount_usd"], arrays["currency"] = _micros_to_money(micros), pc.utf8_lower(currency)
+    table = pa.Table.from_arrays([arrays[f.name] for f in schema], schema=schema)
+    if typed:  # learned while the group was read, by some of its results' types
+        names = {f.encode_name for t in set(map(type, results)) for f in msgspec.structs.fields(t)}
     else:
-        for name in USAGE_COUNT_FIELDS:
-            arrays[name] = results.field(name)
-    fields = list(schema)
-    for result_field in sorted(results.type, key=lambda f: f.name):
-        if result_field.name in known:
-            continue
-        if result_field.type == pa.null():
-            continue  # no values: no column, as in the reference
-        if result_field.type not in _EXTRA_TYPES:
-            return None
-        column = (
-            result_field.name if result_field.name not in arrays else f"result_{result_field.name}"
+        names = set(chain.from_iterable(results))
+    extras = {}
+    for name in sorted(names - known):
+        values = column(name)
+        extras[name if name not in arrays else f"result_{name}"] = _absent_as_null(
+            values, _types(values)
         )
-        arrays[column] = results.field(result_field.name)
-        fields.append(pa.field(column, result_field.type))
-    nulls = [name for name in group_fields if arrays[name].null_count]
-    if nulls and not all(
-        _group_keys_present(response, nulls, size)
-        for (response, _), size in zip(pages, page_sizes, strict=True)
-    ):
-        return None  # a group key left out: the reference names the result
-    return pa.Table.from_arrays([arrays[f.name] for f in fields], schema=pa.schema(fields))
+    tables = []
+    start = 0
+    for size in sizes:
+        page = table.slice(start, size)
+        for name, values in extras.items():  # typed as a page of their own would type them
+            page_values = values[start : start + size]
+            if all(value is None for value in page_values):
+                continue  # no type to give a column without values; it appears when one comes
+            page = page.append_column(name, _extra_column(page_values))
+        tables.append(page)
+        start += size
+    return tables
 
 
-def _group_keys_present(response: ApiResponse, names: Sequence[str], total: int) -> bool:
-    """Whether every one of the page's `total` results has each of `names` (Arrow reads a field
-    left out and a null alike, and a null group key is a value: Playground usage has no key).
-
-    Counted in the raw page where that is exact: with no escape in the page, `"name":` is always
-    a key, and the page's types show that no object but a result can hold one (each result holds
-    it at most once: the reader refuses a key given twice). Otherwise decoded and looked up.
-    """
-    assert response.data is not None
-    buckets = response.data.type.value_type
-    results = buckets.field("results").type.value_type
-    amount = results.field("amount").type if results.get_field_index("amount") >= 0 else None
-    content = response.content
-    if (
-        b"\\" not in content
-        and not any(name in response.body for name in names)
-        and _fields_flat(buckets, nested={"results"}, names=names)
-        and _fields_flat(results, nested={"amount"}, names=())
-        and (amount is None or _fields_flat(amount, nested=set(), names=names))
-    ):
-        return all(content.count(f'"{name}":'.encode()) == total for name in names)
-    bodies = chain.from_iterable(bucket["results"] for bucket in response.decoded().body["data"])
-    return all(name in result for result in bodies for name in names)
+def _extra_column(values: list[Any]) -> pa.Array:
+    """An unknown result field's values as a column: objects and lists as JSON text, values of
+    mixed types as text."""
+    values = [json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v for v in values]
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 
-def _fields_flat(struct: pa.StructType, *, nested: set[str], names: Sequence[str]) -> bool:
-    """Whether `struct` nests nothing but `nested` and has no field among `names`."""
-    return all(
-        field.name not in names and (field.name in nested or not pa.types.is_nested(field.type))
-        for field in struct
-    )
+def _absent_as_null(values: list[Any], types: set[type]) -> list[Any]:
+    if msgspec.UnsetType not in types:
+        return values
+    if types == {msgspec.UnsetType}:
+        return [None] * len(values)
+    return [None if value is _ABSENT else value for value in values]
 
 
 def _bucket_columns(
@@ -684,7 +675,7 @@ def _check_all(
 
 
 def _money_column(
-    response: ApiResponse, where: _ResultPath, results: list[dict[str, Any]]
+    response: ApiResponse, where: _ResultPath, amounts: list[Any], typed: bool
 ) -> tuple[pa.Array, pa.Array]:
     """The `amount` of every result as DECIMAL(38,9), and its currency (lower case).
 
@@ -692,9 +683,12 @@ def _money_column(
     field); this is the fast path for whole pages, checked and converted by Arrow: the
     six-decimal strings become integer micro-dollars and then decimals, never floats.
     """
-    amounts = [r.get("amount") for r in results]
-    values = [a.get("value") if type(a) is dict else None for a in amounts]
-    currencies = [a.get("currency") if type(a) is dict else None for a in amounts]
+    if typed:
+        values = [a.value if type(a) is _Amount else None for a in amounts]
+        currencies = [a.currency if type(a) is _Amount else None for a in amounts]
+    else:
+        values = [a.get("value") if type(a) is dict else None for a in amounts]
+        currencies = [a.get("currency") if type(a) is dict else None for a in amounts]
     text = pa.array(values, pa.string()) if _types(values) <= {str} else None
     if (
         text is None
@@ -703,7 +697,7 @@ def _money_column(
         or not pc.all(pc.match_substring_regex(text, _MONEY_VALUE_ANCHORED)).as_py()
     ):
         for n, amount in enumerate(amounts):
-            parse_money(amount, f"{where(n)}.amount", response)  # raises, naming the field
+            parse_money(_money_object(amount), f"{where(n)}.amount", response)  # names the field
     assert text is not None
     lowered = pc.utf8_lower(pa.array(currencies, pa.string()))
     try:
@@ -711,6 +705,14 @@ def _money_column(
     except pa.ArrowInvalid:  # beyond nine trillion dollars: the slow, exact way
         return pa.array([Decimal(v) for v in cast(list[str], values)], type=MONEY), lowered
     return _micros_to_money(micros), lowered
+
+
+def _money_object(amount: Any) -> Any:
+    """An amount as the decoded page holds it (a typed one as a dict of the fields it has)."""
+    if type(amount) is _Amount:
+        fields = msgspec.structs.asdict(amount).items()
+        return {name: value for name, value in fields if value is not _ABSENT}
+    return None if amount is _ABSENT else amount
 
 
 def _types(values: list[Any]) -> set[type]:

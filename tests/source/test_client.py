@@ -57,7 +57,7 @@ def test_pages_pass_the_cursor_back_unchanged_with_the_same_parameters() -> None
 
 def test_pages_are_asked_for_compressed_and_decoded() -> None:
     """Over the internet a page shrinks several times when compressed: the client asks for gzip
-    and reads a gzip body, decoded and read as Arrow alike."""
+    and reads a gzip body, decoded as Python objects and typed alike."""
     result = {
         "object": "model_cost.result",
         "model_type": "text",
@@ -74,14 +74,12 @@ def test_pages_are_asked_for_compressed_and_decoded() -> None:
 
     with serve(route) as api:
         plain = client(api.base_url).get("/model-costs", [])
-        columnar = client(api.base_url).get(
-            "/model-costs", [], columnar=mapping.page_schema("costs")
-        )
+        typed = client(api.base_url).get("/model-costs", [], typed=mapping.read_typed("costs"))
 
     assert all("gzip" in (r.accept_encoding or "") for r in api.requests)
     assert plain.body == body
-    assert columnar.data is not None
-    assert columnar.decoded().body == body
+    assert typed.data is not None
+    assert typed.decoded().body == body
 
 
 def test_has_more_without_a_cursor_is_a_contract_violation() -> None:

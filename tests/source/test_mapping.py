@@ -1,8 +1,8 @@
 """Field mapping: money is exact, every contract field lands in its column, unknown fields are
 kept, and a shape the contract rules out stops with the endpoint, field and request_id.
 
-Every test runs with pages decoded as Python objects and with pages read straight into Arrow (as
-the source reads /model-costs and /model-usage pages), which must agree on all of it.
+Every test runs with pages decoded as Python objects and with pages decoded typed (as the source
+reads /model-costs and /model-usage pages), which must agree on all of it.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import pytest
 from fake_api import bucket, money, page
 
 from sources.atlas_billing import mapping
-from sources.atlas_billing.client import ApiResponse, read_columnar
+from sources.atlas_billing.client import ApiResponse
 from sources.atlas_billing.errors import ContractViolation
 from sources.atlas_billing.helpers import batched
 
 DAY = date(2026, 5, 1)
 SERVER_TIME = datetime(2026, 5, 10, 15, 30, tzinfo=UTC)
 PAGE_KINDS = {"/model-costs": "costs", "/model-usage": "usage"}
-READINGS = ("decoded", "arrow")
+READINGS = ("decoded", "typed")
 reading = READINGS[0]
 
 
@@ -37,11 +37,11 @@ def each_reading(request: pytest.FixtureRequest) -> Any:
 
 
 def response(body: dict[str, Any], endpoint: str = "/model-costs") -> ApiResponse:
-    """The response the client would hand over for `body`: read as Arrow where it fits the page
-    schema (when the test runs with Arrow reading), else decoded."""
-    if reading == "arrow" and endpoint in PAGE_KINDS:
+    """The response the client would hand over for `body`: decoded typed where it has a page's
+    shape (when the test runs with the typed reading), else decoded as Python objects."""
+    if reading == "typed" and endpoint in PAGE_KINDS:
         content = orjson.dumps(body)
-        read = read_columnar(content, mapping.page_schema(PAGE_KINDS[endpoint]))
+        read = mapping.read_typed(PAGE_KINDS[endpoint])(content)
         if read is not None:
             top, data = read
             return ApiResponse(
@@ -299,25 +299,21 @@ def test_a_group_sent_twice_in_a_day_is_refused_also_across_pages() -> None:
     )
 
 
-def arrow_and_decoded(body: dict[str, Any], kind: str = "costs") -> tuple[pa.Table, pa.Table]:
-    """`body` mapped from an Arrow reading (which must take the fast path) and decoded."""
+def typed_and_decoded(content: bytes, kind: str = "costs") -> tuple[pa.Table, pa.Table]:
+    """The page `content` mapped from the typed reading (which must take it) and decoded."""
     endpoint = "/model-costs" if kind == "costs" else "/model-usage"
-    content = orjson.dumps(body)
-    read = read_columnar(content, mapping.page_schema(kind))
-    assert read is not None
-    arrow = ApiResponse(endpoint, read[0], "req_fake", SERVER_TIME, data=read[1], content=content)
-    fast = mapping._columnar_results_table(
-        [(arrow, mapping.parse_buckets(arrow))], kind, "model,api_key"
-    )
-    assert fast is not None, "the page took the reference path"
-    decoded = ApiResponse(endpoint, body, "req_fake", SERVER_TIME)
-    return fast, mapping.results_table(
-        decoded, mapping.parse_buckets(decoded), kind, "model,api_key"
-    )
+    read = mapping.read_typed(kind)(content)
+    assert read is not None, "the page was not read typed"
+    typed = ApiResponse(endpoint, read[0], "req_fake", SERVER_TIME, data=read[1], content=content)
+    assert typed.data is not None
+    decoded = typed.decoded()
+    return mapping.results_table(
+        typed, mapping.parse_buckets(typed), kind, "model,api_key"
+    ), mapping.results_table(decoded, mapping.parse_buckets(decoded), kind, "model,api_key")
 
 
-@pytest.mark.parametrize("each_reading", ["arrow"], indirect=True)
-def test_arrow_reading_maps_plain_pages_without_the_reference_path() -> None:
+@pytest.mark.parametrize("each_reading", ["typed"], indirect=True)
+def test_typed_reading_maps_pages_as_the_reference_does() -> None:
     costs = page(
         [
             bucket(DAY, [{"model": "m", "api_key_id": None, "amount": money("1.000000")}]),
@@ -326,11 +322,13 @@ def test_arrow_reading_maps_plain_pages_without_the_reference_path() -> None:
                 [
                     {"model": "m", "api_key_id": "ak_1", "amount": money("-0.000001")},
                     {"model": "n", "api_key_id": None, "amount": money("2.500000"), "tier": 2},
+                    {"model": 'say "hi" \u00e9', "api_key_id": "ak_2", "amount": money("0.1")},
                 ],
             ),
             bucket(date(2026, 5, 3), []),
         ]
     )
+    costs["data"][1]["results"][2]["amount"]["value"] = "0.100000"
     usage = page(
         [
             bucket(
@@ -338,36 +336,64 @@ def test_arrow_reading_maps_plain_pages_without_the_reference_path() -> None:
                 [
                     {"model": "m", "api_key_id": "ak_1", "requests": 3, "audio_seconds": 1.5},
                     {"model": "m", "api_key_id": None, "images": 2, "flagged": True},
+                    {"model": "n", "api_key_id": None, "meta": {"b": [1, 2], "a": None}},
                 ],
             )
         ]
     )
 
     for body, kind in ((costs, "costs"), (usage, "usage"), (page([]), "costs")):
-        fast, reference = arrow_and_decoded(body, kind)
-        assert fast.schema == reference.schema and fast.equals(reference)
+        for content in (
+            orjson.dumps(body),
+            orjson.dumps(body, option=orjson.OPT_INDENT_2),  # pretty-printed
+            orjson.dumps({**body, "meta": {"a": 1}}),  # an object beside `data`
+        ):
+            typed, reference = typed_and_decoded(content, kind)
+            assert typed.schema == reference.schema and typed.equals(reference)
 
 
-@pytest.mark.parametrize("each_reading", ["arrow"], indirect=True)
-def test_arrow_reading_hands_what_it_cannot_vouch_for_to_the_reference() -> None:
-    results = [{"model": 'say "hi"', "api_key_id": None, "amount": money("1.000000")}]
-    body = page([bucket(DAY, results)])
-
-    # an escaped quote: group keys are looked up in the decoded page, with the same result
-    fast, reference = arrow_and_decoded(body)
-    assert fast.equals(reference)
-    # a pretty-printed page, and an object beside `data`, are decoded instead
-    schema = mapping.page_schema("costs")
-    assert read_columnar(orjson.dumps(body, option=orjson.OPT_INDENT_2), schema) is None
-    assert read_columnar(orjson.dumps({**body, "meta": {"a": 1}}), schema) is None
-    # a group key left out where another result has it null: the reference names it
-    left_out = [{"model": "m", "amount": money("1.000000")}, *results]
+@pytest.mark.parametrize("each_reading", ["typed"], indirect=True)
+def test_typed_reading_hands_what_it_cannot_decode_to_the_reference() -> None:
+    good = {"model": "m", "api_key_id": None, "amount": money("1.000000")}
+    read = mapping.read_typed("costs")
+    assert read(orjson.dumps(page([bucket(DAY, [good])]))) is not None
+    for body in (
+        page([bucket(DAY, [good, "not an object"])]),
+        page([bucket(DAY, [good, {**good, "amount": "1.000000"}])]),
+        {**page([]), "data": {"not": "a list"}},
+        {**page([]), "data": [{**bucket(DAY, []), "results": None}]},
+    ):
+        assert read(orjson.dumps(body)) is None, body
+    assert read(b'{"data": []') is None  # cut short
+    # each of them still stops the run, named by the reference path
+    with pytest.raises(ContractViolation) as raised:
+        table([good, "not an object"])  # type: ignore[list-item]
+    assert raised.value.param == "data[0].results[1]"
+    with pytest.raises(ContractViolation) as raised:
+        table([good, {**good, "amount": "1.000000"}])
+    assert raised.value.param == "data[0].results[1].amount"
+    # a group key left out where another result has it null: named by the typed reading too
+    left_out = [{"model": "m", "amount": money("1.000000")}, good]
     with pytest.raises(ContractViolation) as raised:
         table(left_out)
     assert raised.value.param == "data[0].results[0].api_key_id"
 
 
-@pytest.mark.parametrize("each_reading", ["arrow"], indirect=True)
+@pytest.mark.parametrize("each_reading", ["typed"], indirect=True)
+def test_unknown_result_fields_are_learned_and_kept_by_the_typed_reading() -> None:
+    def usage(day: date, **extra: Any) -> bytes:
+        result = {"model": "m", "api_key_id": "ak_1", "requests": 1, **extra}
+        return orjson.dumps(page([bucket(day, [result])]))
+
+    name = f"field_{id(object())}"  # new to this process, whatever ran before
+    typed, reference = typed_and_decoded(usage(DAY, **{name: "x"}), "usage")
+    assert typed.column(name).to_pylist() == ["x"] and typed.equals(reference)
+    # the learned field is kept where it comes, and takes no column where it does not
+    typed, reference = typed_and_decoded(usage(date(2026, 5, 2)), "usage")
+    assert name not in typed.column_names and typed.equals(reference)
+
+
+@pytest.mark.parametrize("each_reading", ["typed"], indirect=True)
 def test_pages_mapped_together_match_pages_mapped_one_by_one() -> None:
     def costs_page(day: date, ids: list[str | None], **extra: Any) -> Any:
         results = [
@@ -390,3 +416,11 @@ def test_pages_mapped_together_match_pages_mapped_one_by_one() -> None:
         one_by_one = [mapping.results_table(r, b, "costs", "model,api_key") for r, b in pages]
         assert [t.num_rows for t in together] == [2, 1, 0, 1][: len(pages)]
         assert all(a.equals(b) for a, b in zip(together, one_by_one, strict=True))
+
+    # a page that breaks the contract is named, not the group it was mapped with
+    broken = costs_page(date(2026, 5, 5), ["ak_3"])
+    broken[1][0].results[0].amount.value = "1.5"
+    with pytest.raises(ContractViolation) as raised:
+        mapping.pages_tables([*alike, broken], "costs", "model,api_key")
+    assert raised.value.request_id == "req_5"
+    assert raised.value.param == "data[0].results[0].amount.value"
