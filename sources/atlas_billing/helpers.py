@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from itertools import islice, product
 from typing import Any, TypeVar, cast
 
@@ -344,10 +345,26 @@ def read_concurrently(
         executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _in_groups(items: Iterator[T], size: int) -> Iterator[list[T]]:
-    """`items` in lists of `size` (the last may be shorter)."""
+def in_groups(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last may be shorter); a list is let go of before the next
+    is gathered."""
     while group := list(islice(items, size)):
         yield group
+        del group
+
+
+def _checked(
+    pages: list[tuple[Any, list[mapping.Bucket]]],
+    *,
+    kind: str,
+    grain: str,
+    groups: mapping.GroupsOfADay,
+) -> list[pa.Table]:
+    """The tables of a group of pages of one request chain, checked for repeated groups."""
+    tables = mapping.pages_tables(pages, kind, grain)
+    for (response, buckets), table in zip(pages, tables, strict=True):
+        groups.check(response, buckets, table)
+    return tables
 
 
 @dataclass
@@ -773,10 +790,11 @@ class BillingReader:
                     params = self._query(window, group_by, batch)
                     groups = mapping.GroupsOfADay()
                     pages = self._pages(name, endpoint, window, params, typed)
-                    for some in _in_groups(pages, settings.PAGES_PER_MAPPING):
-                        tables = mapping.pages_tables(some, kind, self.read.grain)
-                        for (response, buckets), table in zip(some, tables, strict=True):
-                            groups.check(response, buckets, table)
+                    # map() holds no group once mapped: the decoded pages (bytes and structs)
+                    # go while their tables wait for dlt and the next group is read
+                    mapped = partial(_checked, kind=kind, grain=self.read.grain, groups=groups)
+                    for tables in map(mapped, in_groups(pages, settings.PAGES_PER_MAPPING)):
+                        for table in tables:
                             self.progress.rows_read(name, table.num_rows)
                             if table.num_rows:
                                 yield mapping.loaded_columns(table)

@@ -46,7 +46,6 @@ TIMESTAMP = pa.timestamp("us", tz="UTC")
 _MONEY_VALUE = re.compile(r"-?[0-9]+\.[0-9]{6}")
 _MONEY_VALUE_ANCHORED = f"^{_MONEY_VALUE.pattern}$"
 _ABSENT = msgspec.UNSET
-"""A field the result left out (null is a value: Playground usage has no api_key_id)."""
 """A field a result leaves out (where null would be a value)."""
 NULL_KEY = "<null>"
 """How a null group key (e.g. Playground usage without an API key) is written in `row_key`."""

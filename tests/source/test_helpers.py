@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
@@ -17,6 +18,7 @@ from sources.atlas_billing.helpers import (
     FirstFailure,
     days_to_read,
     filter_batches,
+    in_groups,
     read_concurrently,
     windows,
 )
@@ -122,6 +124,26 @@ def test_more_than_three_model_types_are_split_and_no_filter_is_one_request() ->
     )
     assert [len(b) for b in batches] == [3, 1]
     assert filter_batches(model_ids=None, api_key_ids=None, model_types=None) == [[]]
+
+
+def test_a_group_of_pages_is_let_go_of_before_the_next_is_gathered() -> None:
+    class Page:  # stands for a decoded page, which holds its bytes and structs
+        pass
+
+    gathered: list[list[weakref.ref[Page]]] = []
+
+    def pages() -> Iterator[Page]:
+        for n in range(6):
+            if n == 2:  # the first group is mapped and dropped by now, and must be gone
+                gathered.append([ref for ref in refs if ref() is not None])
+            yield Page()
+
+    groups = in_groups(pages(), 2)
+    first = next(groups)
+    refs = [weakref.ref(page) for page in first]
+    del first
+    assert [len(group) for group in groups] == [2, 2]
+    assert gathered == [[]]
 
 
 def test_concurrent_reading_yields_everything_and_holds_few_items_at_once() -> None:
