@@ -135,10 +135,11 @@ _decoders: dict[tuple[str, tuple[str, ...]], msgspec.json.Decoder[Any]] = {}
 
 
 def read_typed(kind: str) -> PageReader:
-    """A reader of /model-costs (`kind="costs"`) or /model-usage pages for `ApiClient.get`: the
-    page's top-level fields and its `data` decoded into structs with the contract's fields
-    (values of any JSON type, checked by the mapping as a decoded page's are), or None where
-    the page does not have that shape (the client then decodes it as Python objects).
+    """A reader of /model-costs (`kind="costs"`) or /model-usage pages for
+    `AtlasBillingClient.get`: the page's top-level fields and its `data` decoded into structs
+    with the contract's fields (values of any JSON type, checked by the mapping as a decoded
+    page's are), or None where the page does not have that shape (the client then decodes it as
+    Python objects).
 
     Result fields the contract does not name are learned as they come and kept (the result
     structs refuse a field they do not know, so none is dropped). Structs cost far less than
