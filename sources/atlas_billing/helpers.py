@@ -729,8 +729,8 @@ class BillingReader:
         """Each page of one request chain with its checked buckets; notes partial days.
 
         `typed`: read the pages with this reader (`mapping.read_typed`); they count as pages read
-        for the `pacer`. `paced`: an aggregate, each request of which
-        waits for its turn (`AggregatePacer`).
+        for the `pacer`. `paced`: an aggregate, each request of which waits for its turn
+        (`AggregatePacer`).
         """
         responses = self.client.pages(endpoint, params, typed=typed)
         while True:

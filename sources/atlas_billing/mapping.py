@@ -65,6 +65,8 @@ derive the same key from the loaded columns (macro `atlas_billing.row_key`)."""
 _RESULT_FIELDS = {"object", "model_type", "model", "api_key_id"}
 _COST_FIELDS = _RESULT_FIELDS | {"amount"}
 _USAGE_FIELDS = _RESULT_FIELDS | set(USAGE_COUNT_FIELDS)
+_KNOWN_FIELDS = {"costs": _COST_FIELDS, "usage": _USAGE_FIELDS}
+"""The result fields the contract names, by kind of page."""
 
 _DAY_COLUMNS: list[pa.Field] = [
     pa.field("date", pa.date32(), nullable=False),
@@ -183,7 +185,7 @@ def _new_result_fields(content: bytes, kind: str, known: tuple[str, ...]) -> set
     if not all(type(result) is dict for result in results):
         return set()
     names = set(chain.from_iterable(results))
-    return names - (_COST_FIELDS if kind == "costs" else _USAGE_FIELDS) - set(known)
+    return names - _KNOWN_FIELDS[kind] - set(known)
 
 
 def _unknown_attribute(name: str) -> str:
@@ -195,8 +197,7 @@ def _decoder(kind: str, unknown: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
     decoder = _decoders.get((kind, unknown))
     if decoder is None:
         fields: list[tuple[str, Any, Any]] = [
-            (name, Any, msgspec.UNSET)
-            for name in sorted((_COST_FIELDS if kind == "costs" else _USAGE_FIELDS) - {"amount"})
+            (name, Any, msgspec.UNSET) for name in sorted(_KNOWN_FIELDS[kind] - {"amount"})
         ]
         if kind == "costs":
             fields.append(("amount", _Amount | None | msgspec.UnsetType, msgspec.UNSET))
@@ -475,19 +476,19 @@ def _mapped(
     """The results of each of `pages` (read typed, or one decoded page); pages read typed are
     mapped one group at a time in the process (see the module's doc)."""
     if pages[0][0].data is None:
-        return _results_columns(pages, kind, grain)
+        return _results_tables(pages, kind, grain)
     with _MAPPING:
-        return _results_columns(pages, kind, grain)
+        return _results_tables(pages, kind, grain)
 
 
-def _results_columns(
+def _results_tables(
     pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]], kind: str, grain: str
 ) -> list[pa.Table]:
     # a page is a few buckets of many results: work column by column, not row by row
     response = pages[0][0]  # names what breaks the contract: a group of pages is mapped again
     typed = response.data is not None  # page by page when one breaks it (`pages_tables`)
     schema = COSTS_SCHEMA if kind == "costs" else USAGE_SCHEMA
-    known = _COST_FIELDS if kind == "costs" else _USAGE_FIELDS
+    known = _KNOWN_FIELDS[kind]
     group_fields = [GROUP_KEY_FIELDS[key] for key in settings.GRAINS[grain]]
     buckets = [bucket for _, page_buckets in pages for bucket in page_buckets]
     results: list[Any] = []
