@@ -46,13 +46,25 @@ def _run(*args: str | Path, cwd: Path = REPO, env: dict[str, str] | None = None)
 
 
 def _project_files(root: Path) -> set[str]:
-    return {
+    """The dbt project's files as the wheel should carry them: what dbt generates and what git
+    ignores (hatch leaves out what `.gitignore` names, e.g. a demo's output) are not."""
+    files = {
         path.relative_to(root).as_posix()
         for path in root.rglob("*")
         if path.is_file()
         and not GENERATED & set(path.relative_to(root).parts)
         and "__pycache__" not in path.parts
     }
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin"],
+        input="\n".join(sorted(files)),
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    if ignored.returncode not in (0, 1):  # not a git checkout: nothing is known to be ignored
+        return files
+    return files - set(ignored.stdout.splitlines())
 
 
 @pytest.fixture(scope="module")
