@@ -8,11 +8,12 @@ Money is parsed by `parse_money` alone: a six-decimal string in dollars becomes 
 stored as DECIMAL(38,9). Nothing here ever goes through a float.
 
 Pages of /model-costs and /model-usage are decoded straight into typed structs (`read_typed`,
-`ApiResponse.data`: msgspec, against the page's contract fields) and mapped a column at a time,
-by the same checks as a decoded page. What the typed decode cannot take (a result that is not an
-object, a page without its `data` list, malformed JSON) is decoded as Python objects and mapped
-by the reference path, which raises the precise error. Both readings give the same table; the
-mapping tests run with each.
+`ApiResponse.data`: msgspec, against the page's contract fields and their types) and mapped a
+column at a time, with the checks the types do not cover (a group key left out, six-decimal
+money). What the typed decode cannot take (a result field of another type, a result that is not
+an object, a page without its `data` list, malformed JSON) is decoded as Python objects and
+mapped by the reference path, which checks every value and raises the precise error. Both
+readings give the same table; the mapping tests run with each.
 
 Decoding and mapping hold the GIL, and the source reads with several threads: one page is
 decoded, and one group of pages mapped, at a time in the process (`_DECODING`, `_MAPPING`).
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import chain
+from operator import attrgetter
 from typing import Any, cast
 
 import msgspec
@@ -120,10 +122,11 @@ MODELS_SCHEMA = pa.schema(
 
 
 class _Amount(msgspec.Struct, gc=False):
-    """A result's `amount`; its fields are checked like a decoded one's (`parse_money`)."""
+    """A result's `amount` with the types the contract gives it; an amount of another shape
+    fails the typed decode, and the reference path names it (`parse_money`)."""
 
-    value: Any = msgspec.UNSET
-    currency: Any = msgspec.UNSET
+    value: str
+    currency: str
 
 
 _BUCKET_FIELDS = ("date", "partial", "covered_until", "start_at", "end_at")
@@ -139,9 +142,10 @@ _decoders: dict[tuple[str, tuple[str, ...]], msgspec.json.Decoder[Any]] = {}
 def read_typed(kind: str) -> PageReader:
     """A reader of /model-costs (`kind="costs"`) or /model-usage pages for
     `AtlasBillingClient.get`: the page's top-level fields and its `data` decoded into structs
-    with the contract's fields (values of any JSON type, checked by the mapping as a decoded
-    page's are), or None where the page does not have that shape (the client then decodes it as
-    Python objects).
+    with the contract's result fields and types (group keys text or null, counts integers or
+    null, `amount` an object of two strings; the bucket and page fields of any JSON type, checked
+    by the mapping), or None where the page does not have that shape (the client then decodes
+    it as Python objects, and the mapping names what is wrong).
 
     Result fields the contract does not name are learned as they come and kept (the result
     structs refuse a field they do not know, so none is dropped). Structs cost far less than
@@ -196,11 +200,17 @@ def _unknown_attribute(name: str) -> str:
 def _decoder(kind: str, unknown: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
     decoder = _decoders.get((kind, unknown))
     if decoder is None:
-        fields: list[tuple[str, Any, Any]] = [
-            (name, Any, msgspec.UNSET) for name in sorted(_KNOWN_FIELDS[kind] - {"amount"})
-        ]
+        # typed as the contract has them, so the decode checks them; a result of another shape
+        # fails it, and the reference path names the field
+        fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [("object", Any, msgspec.UNSET)]
+        fields.extend(
+            (name, str | None | msgspec.UnsetType, msgspec.UNSET)
+            for name in GROUP_KEY_FIELDS.values()
+        )
         if kind == "costs":
-            fields.append(("amount", _Amount | None | msgspec.UnsetType, msgspec.UNSET))
+            fields.append(("amount", _Amount))
+        else:  # a count the API leaves out is null
+            fields.extend((name, int | None, None) for name in USAGE_COUNT_FIELDS)
         fields.extend((_unknown_attribute(name), Any, msgspec.UNSET) for name in unknown)
         result: Any = msgspec.defstruct(
             f"{kind}_result",
@@ -501,12 +511,17 @@ def _results_tables(
                     )
         results.extend(bucket.results)
 
+    # the struct types of typed results: more than one where a field was learned meanwhile
+    result_types = set(map(type, results)) if typed else set()
+
     def column(name: str) -> list[Any]:
         """The field of every result, `_ABSENT` where a result leaves it out."""
-        if typed:
-            attribute = name if name in known else _unknown_attribute(name)
-            return [getattr(result, attribute, _ABSENT) for result in results]
-        return [result.get(name, _ABSENT) for result in results]
+        if not typed:
+            return [result.get(name, _ABSENT) for result in results]
+        attribute = name if name in known else _unknown_attribute(name)
+        if len(result_types) == 1:  # every result has the attribute: read in C
+            return list(map(attrgetter(attribute), results))
+        return [getattr(result, attribute, _ABSENT) for result in results]
 
     sizes = [sum(len(bucket.results) for bucket in page_buckets) for _, page_buckets in pages]
     scopes = [response_scope(page) for page, _ in pages]
@@ -515,6 +530,12 @@ def _results_tables(
     where = _ResultPath(buckets)
     for name in ("model_type", "model", "api_key_id"):
         values = column(name)
+        if typed:  # the decode checked the types: a string or null, unless left out
+            try:
+                arrays[name] = pa.array(values, pa.string())
+                continue
+            except pa.ArrowTypeError:  # some result leaves it out
+                pass
         types = _types(values)
         if msgspec.UnsetType in types:
             if name in group_fields:
@@ -522,43 +543,56 @@ def _results_tables(
                 raise violation(
                     response, f"{where(missing)}.{name}", "is missing although grouped on"
                 )
-            values = _absent_as_null(values, types)
-        _check_all(response, where, name, values, _is_optional_text, "is not a string or null")
-        columns[name] = values
-    arrays[CHECK_KEY] = _row_keys(
-        buckets, grain, {name: pa.array(columns[name], pa.string()) for name in group_fields}
-    )
+            values, types = _absent_as_null(values, types)
+        _check_all(
+            response, where, name, types, values, _is_optional_text, "is not a string or null"
+        )
+        arrays[name] = pa.array(values, pa.string())
+    arrays[CHECK_KEY] = _row_keys(buckets, grain, {name: arrays[name] for name in group_fields})
     if kind == "costs":
         arrays["amount_usd"], arrays["currency"] = _money_column(
-            response, where, column("amount"), typed
+            response, where, results if typed else column("amount"), typed
         )
     else:
         for name in USAGE_COUNT_FIELDS:
             values = column(name)
-            values = _absent_as_null(values, _types(values))
-            _check_all(response, where, name, values, _is_optional_count, "is not an integer count")
+            if not typed:  # typed, a count left out is null, and the decode checked the types
+                values, types = _absent_as_null(values, _types(values))
+                _check_all(
+                    response,
+                    where,
+                    name,
+                    types,
+                    values,
+                    _is_optional_count,
+                    "is not an integer count",
+                )
             columns[name] = values
     for field in schema:
         if field.name not in arrays:
             arrays[field.name] = pa.array(columns[field.name], type=field.type)
     table = pa.Table.from_arrays([arrays[f.name] for f in schema], schema=schema)
     if typed:  # learned while the group was read, by some of its results' types
-        names = {f.encode_name for t in set(map(type, results)) for f in msgspec.structs.fields(t)}
+        names = {f.encode_name for t in result_types for f in msgspec.structs.fields(t)}
     else:
         names = set(chain.from_iterable(results))
     extras = {}
     for name in sorted(names - known):
         values = column(name)
-        extras[name if name not in arrays else f"result_{name}"] = _absent_as_null(
-            values, _types(values)
+        types = _types(values)
+        extras[name if name not in arrays else f"result_{name}"] = (
+            _json_text(_absent_as_null(values, types)[0]) if types & {dict, list} else values,
+            types,
         )
     tables = []
     start = 0
     for size in sizes:
         page = table.slice(start, size)
-        for name, values in extras.items():  # typed as a page of their own would type them
+        for name, (values, types) in extras.items():  # typed as a page of its own types them
             page_values = values[start : start + size]
-            if all(value is None for value in page_values):
+            if types & {type(None), msgspec.UnsetType} and all(
+                value is None or value is _ABSENT for value in page_values
+            ):
                 continue  # no type to give a column without values; it appears when one comes
             page = page.append_column(name, _extra_column(page_values))
         tables.append(page)
@@ -566,22 +600,29 @@ def _results_tables(
     return tables
 
 
+def _json_text(values: list[Any]) -> list[Any]:
+    """Objects and lists among an unknown field's values as JSON text."""
+    return [json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v for v in values]
+
+
 def _extra_column(values: list[Any]) -> pa.Array:
-    """An unknown result field's values as a column: objects and lists as JSON text, values of
-    mixed types as text."""
-    values = [json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v for v in values]
+    """An unknown result field's values (objects and lists already JSON text, `_json_text`) as
+    a column: values of mixed types as text, left out as null."""
+    values, _ = _absent_as_null(values, _types(values))
     try:
         return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 
-def _absent_as_null(values: list[Any], types: set[type]) -> list[Any]:
+def _absent_as_null(values: list[Any], types: set[type]) -> tuple[list[Any], set[type]]:
+    """`values` (of `types`) with every left-out value null, and their types then."""
     if msgspec.UnsetType not in types:
-        return values
+        return values, types
     if types == {msgspec.UnsetType}:
-        return [None] * len(values)
-    return [None if value is _ABSENT else value for value in values]
+        return [None] * len(values), {type(None)}
+    nulls = [None if value is _ABSENT else value for value in values]
+    return nulls, types - {msgspec.UnsetType} | {type(None)}
 
 
 def _bucket_columns(
@@ -665,38 +706,46 @@ def _check_all(
     response: ApiResponse,
     where: _ResultPath,
     name: str,
+    types: set[type],
     values: list[Any],
     valid: Callable[[Any], bool],
     problem: str,
 ) -> None:
-    if _types(values) <= _VALID_TYPES[valid]:
+    """Fails on the first of `values` (of `types`) that is not `valid`, naming its field."""
+    if types <= _VALID_TYPES[valid]:
         return
     bad = next(i for i, value in enumerate(values) if not valid(value))
     raise violation(response, f"{where(bad)}.{name}", f"{problem}: {values[bad]!r}")
 
 
 def _money_column(
-    response: ApiResponse, where: _ResultPath, amounts: list[Any], typed: bool
+    response: ApiResponse, where: _ResultPath, results_or_amounts: list[Any], typed: bool
 ) -> tuple[pa.Array, pa.Array]:
-    """The `amount` of every result as DECIMAL(38,9), and its currency (lower case).
+    """The `amount` of every result as DECIMAL(38,9), and its currency (lower case): of typed
+    results, or of decoded amounts.
 
     The same rules as `parse_money`, which stays the reference (and names the first offending
     field); this is the fast path for whole pages, checked and converted by Arrow: the
     six-decimal strings become integer micro-dollars and then decimals, never floats.
     """
-    if typed:
-        values = [a.value if type(a) is _Amount else None for a in amounts]
-        currencies = [a.currency if type(a) is _Amount else None for a in amounts]
+    if typed:  # the decode checked that every amount is an object of two strings
+        values = list(map(attrgetter("amount.value"), results_or_amounts))
+        currencies = list(map(attrgetter("amount.currency"), results_or_amounts))
+        text: pa.Array | None = pa.array(values, pa.string())
+        currencies_text = True
     else:
+        amounts = results_or_amounts
         values = [a.get("value") if type(a) is dict else None for a in amounts]
         currencies = [a.get("currency") if type(a) is dict else None for a in amounts]
-    text = pa.array(values, pa.string()) if _types(values) <= {str} else None
+        text = pa.array(values, pa.string()) if _types(values) <= {str} else None
+        currencies_text = _types(currencies) <= {str}
     if (
         text is None
-        or not _types(currencies) <= {str}
+        or not currencies_text
         or "" in currencies
         or not pc.all(pc.match_substring_regex(text, _MONEY_VALUE_ANCHORED)).as_py()
     ):
+        amounts = [r.amount for r in results_or_amounts] if typed else results_or_amounts
         for n, amount in enumerate(amounts):
             parse_money(_money_object(amount), f"{where(n)}.amount", response)  # names the field
     assert text is not None
@@ -709,10 +758,9 @@ def _money_column(
 
 
 def _money_object(amount: Any) -> Any:
-    """An amount as the decoded page holds it (a typed one as a dict of the fields it has)."""
+    """An amount as the decoded page holds it (a typed one as a dict)."""
     if type(amount) is _Amount:
-        fields = msgspec.structs.asdict(amount).items()
-        return {name: value for name, value in fields if value is not _ABSENT}
+        return msgspec.structs.asdict(amount)
     return None if amount is _ABSENT else amount
 
 
