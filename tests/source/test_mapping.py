@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import orjson
 import pyarrow as pa
 import pytest
@@ -377,6 +378,32 @@ def test_typed_reading_hands_what_it_cannot_decode_to_the_reference() -> None:
     with pytest.raises(ContractViolation) as raised:
         table(left_out)
     assert raised.value.param == "data[0].results[0].api_key_id"
+
+
+@pytest.mark.parametrize("each_reading", ["typed"], indirect=True)
+def test_typed_reading_refuses_result_values_of_another_type() -> None:
+    # the decode checks the types, so the mapping does not: what it refuses, the reference
+    # path names (test_a_count_that_is_not_an_integer_is_refused and the others, each reading)
+    usage, costs = mapping.read_typed("usage"), mapping.read_typed("costs")
+    key = {"model": "m", "api_key_id": "ak_1"}
+    for read, result in (
+        (usage, {**key, "requests": "3"}),
+        (usage, {**key, "requests": True}),  # bool is never a count
+        (usage, {**key, "input_tokens": 1.0}),
+        (usage, {**key, "model": 7}),
+        (usage, {**key, "model_type": ["llm"]}),
+        (costs, {**key, "amount": {"value": 1.5, "currency": "usd"}}),
+        (costs, {**key, "amount": {"value": "1.500000"}}),
+        (costs, {**key, "amount": None}),
+        (costs, key),
+    ):
+        assert read(orjson.dumps(page([bucket(DAY, [result])]))) is None, result
+    # left out, a count is null and a group key is told apart from a null one
+    read = usage(orjson.dumps(page([bucket(DAY, [{**key, "requests": 2}]), bucket(DAY, [key])])))
+    assert read is not None
+    first, second = (bucket.results[0] for bucket in read[1])
+    assert (first.requests, second.requests, first.images) == (2, None, None)
+    assert first.model_type is msgspec.UNSET and first.api_key_id == "ak_1"
 
 
 @pytest.mark.parametrize("each_reading", ["typed"], indirect=True)
