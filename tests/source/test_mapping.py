@@ -399,9 +399,9 @@ def test_typed_reading_refuses_result_values_of_another_type() -> None:
     ):
         assert read(orjson.dumps(page([bucket(DAY, [result])]))) is None, result
     # left out, a count is null and a group key is told apart from a null one
-    read = usage(orjson.dumps(page([bucket(DAY, [{**key, "requests": 2}]), bucket(DAY, [key])])))
-    assert read is not None
-    first, second = (bucket.results[0] for bucket in read[1])
+    decoded = usage(orjson.dumps(page([bucket(DAY, [{**key, "requests": 2}]), bucket(DAY, [key])])))
+    assert decoded is not None
+    first, second = (bucket.results[0] for bucket in decoded[1])
     assert (first.requests, second.requests, first.images) == (2, None, None)
     assert first.model_type is msgspec.UNSET and first.api_key_id == "ak_1"
 
