@@ -353,20 +353,6 @@ def in_groups(items: Iterator[T], size: int) -> Iterator[list[T]]:
         del group
 
 
-def _checked(
-    pages: list[tuple[Any, list[mapping.Bucket]]],
-    *,
-    kind: str,
-    grain: str,
-    groups: mapping.GroupsOfADay,
-) -> list[pa.Table]:
-    """The tables of a group of pages of one request chain, checked for repeated groups."""
-    tables = mapping.pages_tables(pages, kind, grain)
-    for (response, buckets), table in zip(pages, tables, strict=True):
-        groups.check(response, buckets, table)
-    return tables
-
-
 @dataclass
 class _Failure:
     error: BaseException
@@ -788,16 +774,18 @@ class BillingReader:
                     yield mapping.day_markers_table(window, kind)
                 for batch in self.read.filters:
                     params = self._query(window, group_by, batch)
-                    groups = mapping.GroupsOfADay()
+                    groups = mapping.GroupsOfADay(self.read.grain)
                     pages = self._pages(name, endpoint, window, params, typed)
                     # map() holds no group once mapped: the decoded pages (bytes and structs)
                     # go while their tables wait for dlt and the next group is read
-                    mapped = partial(_checked, kind=kind, grain=self.read.grain, groups=groups)
+                    mapped = partial(
+                        mapping.pages_tables, kind=kind, grain=self.read.grain, groups=groups
+                    )
                     for tables in map(mapped, in_groups(pages, settings.PAGES_PER_MAPPING)):
                         for table in tables:
                             self.progress.rows_read(name, table.num_rows)
                             if table.num_rows:
-                                yield mapping.loaded_columns(table)
+                                yield table
                 self.progress.window_done(name, window)
 
             return run

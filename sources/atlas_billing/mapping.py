@@ -57,11 +57,6 @@ GROUP_KEY_FIELDS = {"model_type": "model_type", "model": "model", "api_key": "ap
 USAGE_COUNT_FIELDS = ("requests", "input_tokens", "output_tokens", "images", "videos")
 DAY_MARKER = "_clears_day"
 """Column of the day-marker rows, one per re-read day (dlt `hard_delete`: never inserted)."""
-CHECK_KEY = "row_key"
-"""The key of a result row (day, grain, group keys; a null key as `<null>`) that the reading
-checks for groups sent twice (`GroupsOfADay`). It is not loaded (`loaded_columns`): a long unique
-text was more than half of DuckDB's load and three quarters of the file, and dbt's staging models
-derive the same key from the loaded columns (macro `atlas_billing.row_key`)."""
 
 
 _RESULT_FIELDS = {"object", "model_type", "model", "api_key_id"}
@@ -83,7 +78,6 @@ _BUCKET_COLUMNS: list[pa.Field] = [
     pa.field("covered_until", TIMESTAMP),
     pa.field("start_at", TIMESTAMP),
     pa.field("end_at", TIMESTAMP),
-    pa.field(CHECK_KEY, pa.string(), nullable=False),
     pa.field(DAY_MARKER, pa.bool_()),
 ]
 COSTS_SCHEMA = pa.schema(
@@ -404,43 +398,49 @@ def _struct_field(raw: Any, name: str) -> Any:
     return None if value is _ABSENT else value
 
 
+Group = tuple[Any, ...]
+"""A result's values of the grain's group keys, in the grain's order."""
+
+
 class GroupsOfADay:
-    """Fails on a group the API sends twice for one day, across the pages of one request chain.
+    """Fails on a group the API sends twice for one day, across the pages of one request chain
+    (at one `grain`).
 
     Loaded twice, such a row would double its spend; kept once, a silent choice would hide a
     broken answer. The load does not deduplicate (see `replace_days`), so this is the guard. A
-    day's results can span pages, which come in date order: the keys of the day being read
-    are kept, and no more.
+    day's results can span pages, which come in date order: the groups of the day being read
+    are kept, and no more. The mapping hands each page's groups over (`pages_tables`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, grain: str) -> None:
+        self._grain = grain
         self._day: date | None = None
-        self._keys: set[str] = set()
+        self._groups: set[Group] = set()
 
-    def check(self, response: ApiResponse, buckets: Sequence[Bucket], table: pa.Table) -> None:
-        keys = table.column(CHECK_KEY).to_pylist()
+    def check(self, response: ApiResponse, buckets: Sequence[Bucket], groups: list[Group]) -> None:
+        """`groups`: the group of each result of the page, in the order of its buckets."""
         start = 0
         for bucket in buckets:
-            day_keys = keys[start : start + len(bucket.results)]
-            start += len(day_keys)
+            day_groups = groups[start : start + len(bucket.results)]
+            start += len(day_groups)
             if bucket.date != self._day:
-                self._day, self._keys = bucket.date, set()
-            new = set(day_keys)
-            if len(new) != len(day_keys) or not self._keys.isdisjoint(new):
+                self._day, self._groups = bucket.date, set()
+            new = set(day_groups)
+            if len(new) != len(day_groups) or not self._groups.isdisjoint(new):
                 repeated = next(
-                    key
-                    for n, key in enumerate(day_keys)
-                    if key in self._keys or key in day_keys[:n]
+                    group
+                    for n, group in enumerate(day_groups)
+                    if group in self._groups or group in day_groups[:n]
+                )
+                key = row_key(
+                    bucket.date,
+                    self._grain,
+                    [*zip(settings.GRAINS[self._grain], repeated, strict=True)],
                 )
                 raise violation(
-                    response, f"{bucket.field}.results", f"repeat a group of the day: {repeated}"
+                    response, f"{bucket.field}.results", f"repeat a group of the day: {key}"
                 )
-            self._keys |= new
-
-
-def loaded_columns(table: pa.Table) -> pa.Table:
-    """A results table as it is loaded: without `CHECK_KEY`."""
-    return table.drop_columns([CHECK_KEY])
+            self._groups |= new
 
 
 def response_scope(response: ApiResponse) -> str | None:
@@ -449,40 +449,62 @@ def response_scope(response: ApiResponse) -> str | None:
 
 
 def row_key(day: date, grain: str, keys: Sequence[tuple[str, str | None]]) -> str:
-    """The non-null key of one result row: its day, grain and group keys (null as `<null>`)."""
+    """The non-null key of one result row: its day, grain and group keys (null as `<null>`), as
+    dbt's staging models derive it from the loaded columns (macro `atlas_billing.row_key`); it
+    names a repeated group (`GroupsOfADay`)."""
     parts = [f"{name}={NULL_KEY if value is None else value}" for name, value in keys]
     return "|".join([day.isoformat(), grain, *parts])
 
 
 def results_table(
-    response: ApiResponse, buckets: Sequence[Bucket], kind: str, grain: str
+    response: ApiResponse,
+    buckets: Sequence[Bucket],
+    kind: str,
+    grain: str,
+    groups: GroupsOfADay | None = None,
 ) -> pa.Table:
-    """The results of one /model-costs (`kind="costs"`) or /model-usage page as rows.
+    """The results of one /model-costs (`kind="costs"`) or /model-usage page as rows, as they
+    are loaded.
 
-    Each result becomes one row keyed by `row_key`; the group keys of `grain` must be present
-    (a key not grouped on may come along, e.g. `model_type`, and is kept). Fields the contract
-    does not name become extra columns (objects and lists as JSON text).
+    Each result becomes one row; the group keys of `grain` must be present (a key not grouped on
+    may come along, e.g. `model_type`, and is kept). Fields the contract does not name become
+    extra columns (objects and lists as JSON text). With `groups`, a group sent twice in a day
+    is refused (`GroupsOfADay`).
     """
-    return _mapped([(response, buckets)], kind, grain)[0]
+    return pages_tables([(response, buckets)], kind, grain, groups)[0]
 
 
 def pages_tables(
-    pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]], kind: str, grain: str
+    pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]],
+    kind: str,
+    grain: str,
+    groups: GroupsOfADay | None = None,
 ) -> list[pa.Table]:
-    """`results_table` of each page; pages read typed are mapped in one pass over all their rows
-    (the cost of a pass is mostly per call, not per row), and page by page where one breaks the
-    contract, so that the error names its page."""
+    """`results_table` of each page, checked in page order against `groups`; pages read typed
+    are mapped in one pass over all their rows (the cost of a pass is mostly per call, not per
+    row), and page by page where one breaks the contract, so that the error names its page."""
     if len(pages) > 1 and all(response.data is not None for response, _ in pages):
         try:
-            return _mapped(pages, kind, grain)
+            tables, page_groups = _mapped(pages, kind, grain)
         except ContractViolation:
             pass
-    return [results_table(response, buckets, kind, grain) for response, buckets in pages]
+        else:
+            for (response, buckets), some in zip(pages, page_groups, strict=True):
+                if groups is not None:
+                    groups.check(response, buckets, some)
+            return tables
+    tables = []
+    for response, buckets in pages:
+        (table,), (some,) = _mapped([(response, buckets)], kind, grain)
+        if groups is not None:
+            groups.check(response, buckets, some)
+        tables.append(table)
+    return tables
 
 
 def _mapped(
     pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]], kind: str, grain: str
-) -> list[pa.Table]:
+) -> tuple[list[pa.Table], list[list[Group]]]:
     """The results of each of `pages` (read typed, or one decoded page); pages read typed are
     mapped one group at a time in the process (see the module's doc)."""
     if pages[0][0].data is None:
@@ -493,7 +515,7 @@ def _mapped(
 
 def _results_tables(
     pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]], kind: str, grain: str
-) -> list[pa.Table]:
+) -> tuple[list[pa.Table], list[list[Group]]]:
     # a page is a few buckets of many results: work column by column, not row by row
     response = pages[0][0]  # names what breaks the contract: a group of pages is mapped again
     typed = response.data is not None  # page by page when one breaks it (`pages_tables`)
@@ -529,7 +551,7 @@ def _results_tables(
     columns: dict[str, list[Any]] = {}
     where = _ResultPath(buckets)
     for name in ("model_type", "model", "api_key_id"):
-        values = column(name)
+        values = columns[name] = column(name)
         if typed:  # the decode checked the types: a string or null, unless left out
             try:
                 arrays[name] = pa.array(values, pa.string())
@@ -548,7 +570,9 @@ def _results_tables(
             response, where, name, types, values, _is_optional_text, "is not a string or null"
         )
         arrays[name] = pa.array(values, pa.string())
-    arrays[CHECK_KEY] = _row_keys(buckets, grain, {name: arrays[name] for name in group_fields})
+        columns[name] = values
+    # each result's group, for the repeat check (a null key is a group of its own)
+    groups = list(zip(*(columns[name] for name in group_fields), strict=True))
     if kind == "costs":
         arrays["amount_usd"], arrays["currency"] = _money_column(
             response, where, results if typed else column("amount"), typed
@@ -584,7 +608,7 @@ def _results_tables(
             _json_text(_absent_as_null(values, types)[0]) if types & {dict, list} else values,
             types,
         )
-    tables = []
+    tables, page_groups = [], []
     start = 0
     for size in sizes:
         page = table.slice(start, size)
@@ -596,8 +620,9 @@ def _results_tables(
                 continue  # no type to give a column without values; it appears when one comes
             page = page.append_column(name, _extra_column(page_values))
         tables.append(page)
+        page_groups.append(groups[start : start + size])
         start += size
-    return tables
+    return tables, page_groups
 
 
 def _json_text(values: list[Any]) -> list[Any]:
@@ -646,21 +671,6 @@ def _bucket_columns(
     arrays["scope"] = _repeated(scopes, page_sizes, pa.string())
     arrays[DAY_MARKER] = _repeated([None], [total], pa.bool_())
     return arrays
-
-
-def _row_keys(buckets: Sequence[Bucket], grain: str, group_values: dict[str, pa.Array]) -> pa.Array:
-    """row_key of every result: "<date>|<grain>|model=<model>|api_key=<id or <null>>", joined by
-    Arrow a column at a time (see `row_key`, the reference for one row); `group_values` are the
-    grain's group key columns, in the grain's order."""
-    keys = _repeated(
-        [f"{bucket.date.isoformat()}|{grain}" for bucket in buckets],
-        [len(bucket.results) for bucket in buckets],
-        pa.string(),
-    )
-    for name, values in group_values.items():
-        label = pa.scalar(f"|{name.removesuffix('_id')}=")
-        keys = pc.binary_join_element_wise(keys, label, pc.fill_null(values, NULL_KEY), "")
-    return keys
 
 
 def _repeated(values: Sequence[Any], counts: Sequence[int], type: pa.DataType) -> pa.Array:
@@ -790,7 +800,6 @@ def day_markers_table(days: Iterable[date], kind: str) -> pa.Table:
     own too, so those days are emptied rather than left as they were.
     """
     schema = COSTS_SCHEMA if kind == "costs" else USAGE_SCHEMA
-    schema = schema.remove(schema.get_field_index(CHECK_KEY))  # as loaded
     days = list(days)
     columns: dict[str, list[Any]] = {name: [None] * len(days) for name in schema.names}
     columns["date"] = days

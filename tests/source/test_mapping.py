@@ -7,6 +7,7 @@ reads /model-costs and /model-usage pages), which must agree on all of it.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -158,18 +159,20 @@ def test_a_broken_bucket_is_refused(body: dict[str, Any], field: str) -> None:
     assert raised.value.param == field and raised.value.request_id == "req_fake"
 
 
-def test_results_become_rows_with_a_key_that_is_never_null() -> None:
-    rows = table(
-        [
-            {"model": "lumen/instruct-1", "api_key_id": "ak_1", "amount": money("0.240000")},
-            {"model": "lumen/instruct-1", "api_key_id": None, "amount": money("0.010000")},
-        ]
-    ).to_pylist()
-
-    assert [r["row_key"] for r in rows] == [
-        "2026-05-01|model,api_key|model=lumen/instruct-1|api_key=ak_1",
-        "2026-05-01|model,api_key|model=lumen/instruct-1|api_key=<null>",
+def test_results_become_rows_as_they_are_loaded_a_null_key_a_group_of_its_own() -> None:
+    results = [
+        {"model": "lumen/instruct-1", "api_key_id": "ak_1", "amount": money("0.240000")},
+        {"model": "lumen/instruct-1", "api_key_id": None, "amount": money("0.010000")},
     ]
+    r = response(page([bucket(DAY, results)]))
+    groups = mapping.GroupsOfADay("model,api_key")
+    result = mapping.results_table(r, mapping.parse_buckets(r), "costs", "model,api_key", groups)
+    rows = result.to_pylist()
+
+    assert result.schema.names == mapping.COSTS_SCHEMA.names  # no column but the loaded ones
+    assert mapping.row_key(DAY, "model,api_key", [("model", "m"), ("api_key", None)]) == (
+        "2026-05-01|model,api_key|model=m|api_key=<null>"
+    )
     assert rows[1]["api_key_id"] is None
     assert rows[0]["amount_usd"] == Decimal("0.24") and rows[0]["currency"] == "usd"
     assert rows[0]["date"] == DAY and rows[0]["partial"] is False and rows[0]["scope"] == "account"
@@ -238,7 +241,7 @@ def test_day_markers_carry_only_the_day() -> None:
 
     assert markers == [
         {
-            **{name: None for name in mapping.COSTS_SCHEMA.names if name != mapping.CHECK_KEY},
+            **{name: None for name in mapping.COSTS_SCHEMA.names},
             "date": DAY,
             "_clears_day": True,
         }
@@ -282,17 +285,17 @@ def test_a_group_sent_twice_in_a_day_is_refused_also_across_pages() -> None:
         r = response(page([bucket(day, results)], request_id=request_id))
         return r, mapping.parse_buckets(r)
 
-    groups = mapping.GroupsOfADay()
+    groups = mapping.GroupsOfADay("model,api_key")
     for r, buckets in (
         costs_page(DAY, ["ak_1", "ak_2"], "req_1"),
         costs_page(DAY, ["ak_3"], "req_2"),  # the day goes on on the next page
         costs_page(date(2026, 5, 2), ["ak_1"], "req_3"),  # a new day: the same key is new
     ):
-        groups.check(r, buckets, mapping.results_table(r, buckets, "costs", "model,api_key"))
+        mapping.results_table(r, buckets, "costs", "model,api_key", groups)
 
     r, buckets = costs_page(date(2026, 5, 2), ["ak_2", "ak_1"], "req_4")
     with pytest.raises(ContractViolation) as raised:
-        groups.check(r, buckets, mapping.results_table(r, buckets, "costs", "model,api_key"))
+        mapping.results_table(r, buckets, "costs", "model,api_key", groups)
 
     assert raised.value.request_id == "req_4" and raised.value.param == "data[0].results"
     assert "repeat a group of the day: 2026-05-02|model,api_key|model=m|api_key=ak_1" in str(
@@ -451,3 +454,14 @@ def test_pages_mapped_together_match_pages_mapped_one_by_one() -> None:
         mapping.pages_tables([*alike, broken], "costs", "model,api_key")
     assert raised.value.request_id == "req_5"
     assert raised.value.param == "data[0].results[0].amount.value"
+
+    # a group a later page of the group repeats is named by that page
+    first, second = (costs_page(DAY, ids) for ids in (["ak_1", "ak_2"], ["ak_3", "ak_2"]))
+    second = (dataclasses.replace(second[0], request_id="req_again"), second[1])
+    groups = mapping.GroupsOfADay("model,api_key")
+    with pytest.raises(ContractViolation) as raised:
+        mapping.pages_tables([first, second], "costs", "model,api_key", groups)
+    assert raised.value.request_id == "req_again"
+    assert "repeat a group of the day: 2026-05-01|model,api_key|model=m|api_key=ak_2" in str(
+        raised.value
+    )
