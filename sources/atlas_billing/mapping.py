@@ -398,8 +398,9 @@ def _struct_field(raw: Any, name: str) -> Any:
     return None if value is _ABSENT else value
 
 
-Group = tuple[Any, ...]
-"""A result's values of the grain's group keys, in the grain's order."""
+Group = str
+"""A result's group as text: its group keys in the grain's order, e.g. `model=m|api_key=<null>`
+(`row_key` without the day and grain; see `_groups`)."""
 
 
 class GroupsOfADay:
@@ -432,11 +433,7 @@ class GroupsOfADay:
                     for n, group in enumerate(day_groups)
                     if group in self._groups or group in day_groups[:n]
                 )
-                key = row_key(
-                    bucket.date,
-                    self._grain,
-                    [*zip(settings.GRAINS[self._grain], repeated, strict=True)],
-                )
+                key = f"{bucket.date.isoformat()}|{self._grain}|{repeated}"  # as `row_key`
                 raise violation(
                     response, f"{bucket.field}.results", f"repeat a group of the day: {key}"
                 )
@@ -551,7 +548,7 @@ def _results_tables(
     columns: dict[str, list[Any]] = {}
     where = _ResultPath(buckets)
     for name in ("model_type", "model", "api_key_id"):
-        values = columns[name] = column(name)
+        values = column(name)
         if typed:  # the decode checked the types: a string or null, unless left out
             try:
                 arrays[name] = pa.array(values, pa.string())
@@ -570,9 +567,7 @@ def _results_tables(
             response, where, name, types, values, _is_optional_text, "is not a string or null"
         )
         arrays[name] = pa.array(values, pa.string())
-        columns[name] = values
-    # each result's group, for the repeat check (a null key is a group of its own)
-    groups = list(zip(*(columns[name] for name in group_fields), strict=True))
+    groups = _groups({name: arrays[name] for name in group_fields})
     if kind == "costs":
         arrays["amount_usd"], arrays["currency"] = _money_column(
             response, where, results if typed else column("amount"), typed
@@ -671,6 +666,23 @@ def _bucket_columns(
     arrays["scope"] = _repeated(scopes, page_sizes, pa.string())
     arrays[DAY_MARKER] = _repeated([None], [total], pa.bool_())
     return arrays
+
+
+def _groups(group_values: dict[str, pa.Array]) -> list[Group]:
+    """Each result's group (for the repeat check), from the grain's group key columns in the
+    grain's order, joined by Arrow a column at a time.
+
+    Text, not tuples: a Python string is not tracked by the garbage collector, and tuples for
+    the 2 million results of a 2-year backfill set it off ~1900 times (0.65 CPU s, against
+    0.16 s with text).
+    """
+    keys: pa.Array | None = None
+    for name, values in group_values.items():
+        label = pa.scalar(f"{name.removesuffix('_id')}=")
+        part = pc.binary_join_element_wise(label, pc.fill_null(values, NULL_KEY), "")
+        keys = part if keys is None else pc.binary_join_element_wise(keys, part, "|")
+    assert keys is not None  # every grain groups by something
+    return cast(list[Group], keys.to_pylist())
 
 
 def _repeated(values: Sequence[Any], counts: Sequence[int], type: pa.DataType) -> pa.Array:
