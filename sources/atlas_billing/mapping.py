@@ -50,7 +50,8 @@ _MONEY_VALUE_ANCHORED = f"^{_MONEY_VALUE.pattern}$"
 _ABSENT = msgspec.UNSET
 """A field a result leaves out (where null would be a value)."""
 NULL_KEY = "<null>"
-"""How a null group key (e.g. Playground usage without an API key) is written in `row_key`."""
+"""How a null group key (e.g. Playground usage without an API key) is written in a group's text
+(`_groups`), as in dbt's `row_key`."""
 
 GROUP_KEY_FIELDS = {"model_type": "model_type", "model": "model", "api_key": "api_key_id"}
 """group_by value -> the result field carrying it."""
@@ -400,7 +401,7 @@ def _struct_field(raw: Any, name: str) -> Any:
 
 Group = str
 """A result's group as text: its group keys in the grain's order, e.g. `model=m|api_key=<null>`
-(`row_key` without the day and grain; see `_groups`)."""
+(see `_groups`)."""
 
 
 class GroupsOfADay:
@@ -433,7 +434,8 @@ class GroupsOfADay:
                     for n, group in enumerate(day_groups)
                     if group in self._groups or group in day_groups[:n]
                 )
-                key = f"{bucket.date.isoformat()}|{self._grain}|{repeated}"  # as `row_key`
+                # named as dbt's staging models key the row (macro `atlas_billing.row_key`)
+                key = f"{bucket.date.isoformat()}|{self._grain}|{repeated}"
                 raise violation(
                     response, f"{bucket.field}.results", f"repeat a group of the day: {key}"
                 )
@@ -443,14 +445,6 @@ class GroupsOfADay:
 def response_scope(response: ApiResponse) -> str | None:
     """The `scope` a list response says it covers."""
     return _optional_text(response.body.get("scope"), "scope", response)
-
-
-def row_key(day: date, grain: str, keys: Sequence[tuple[str, str | None]]) -> str:
-    """The non-null key of one result row: its day, grain and group keys (null as `<null>`), as
-    dbt's staging models derive it from the loaded columns (macro `atlas_billing.row_key`); it
-    names a repeated group (`GroupsOfADay`)."""
-    parts = [f"{name}={NULL_KEY if value is None else value}" for name, value in keys]
-    return "|".join([day.isoformat(), grain, *parts])
 
 
 def results_table(
@@ -486,8 +480,8 @@ def pages_tables(
         except ContractViolation:
             pass
         else:
-            for (response, buckets), some in zip(pages, page_groups, strict=True):
-                if groups is not None:
+            if groups is not None:
+                for (response, buckets), some in zip(pages, page_groups, strict=True):
                     groups.check(response, buckets, some)
             return tables
     tables = []

@@ -170,10 +170,18 @@ def test_results_become_rows_as_they_are_loaded_a_null_key_a_group_of_its_own() 
     rows = result.to_pylist()
 
     assert result.schema.names == mapping.COSTS_SCHEMA.names  # no column but the loaded ones
-    assert mapping.row_key(DAY, "model,api_key", [("model", "m"), ("api_key", None)]) == (
-        "2026-05-01|model,api_key|model=m|api_key=<null>"
-    )
     assert rows[1]["api_key_id"] is None
+    # the keyless group sent again that day is refused, named as dbt's row_key writes it
+    keyless = response(page([bucket(DAY, results[1:])]))
+    with pytest.raises(ContractViolation) as raised:
+        mapping.results_table(
+            keyless, mapping.parse_buckets(keyless), "costs", "model,api_key", groups
+        )
+    assert raised.value.param == "data[0].results"
+    assert (
+        "repeat a group of the day: 2026-05-01|model,api_key|model=lumen/instruct-1|api_key=<null>"
+        in str(raised.value)
+    )
     assert rows[0]["amount_usd"] == Decimal("0.24") and rows[0]["currency"] == "usd"
     assert rows[0]["date"] == DAY and rows[0]["partial"] is False and rows[0]["scope"] == "account"
     assert rows[0]["covered_until"] == datetime(2026, 5, 2, tzinfo=UTC)
