@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-import pyarrow as pa
 
 from bench.floor import download
 from bench.peer import load_with_rest_api
 from pipelines.load import load
 from pipelines.transform import build
 from sources.atlas_billing.errors import AtlasBillingError
+from sources.atlas_billing.helpers import prepare_arrow_conversion
 
 API_KEY_ENV = "SOURCES__ATLAS_BILLING__API_KEY"
 
@@ -48,14 +48,10 @@ class Measured:
     process used) over each sampling interval up to then."""
 
 
-def _first_arrow_conversion() -> None:
-    """Import what pyarrow imports on its first conversion of a Python value: pandas, where it
-    is installed (here through the BigQuery extra), ~0.2 s. Ours converts values and the floor
-    does not; a library imported once in the server is left out of every run's time alike."""
-    pa.array([0])
-
-
-_first_arrow_conversion()
+# what pyarrow imports on its first conversion of a Python value (pandas, where installed: here
+# through the BigQuery extra, ~0.2 s) is imported here, in the server: ours converts values and
+# the floor does not, and a library imported once is left out of every run's time alike
+prepare_arrow_conversion()
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload([__name__])
 

@@ -505,7 +505,7 @@ class ReadSettings:
     """Whether the run takes a balance snapshot: its response then tells the server's clock."""
 
 
-def _prepare_arrow_conversion() -> None:
+def prepare_arrow_conversion() -> None:
     """Have pyarrow convert a Python value once.
 
     The first conversion imports pandas when it is installed (pyarrow checks whether a value is
@@ -556,7 +556,7 @@ class BillingReader:
                 raise self._clock_error
             # every resource waits for this answer: meanwhile, ready what the mapping needs next
             # (not a daemon: a run that fails at once waits for it instead of exiting mid-import)
-            threading.Thread(target=_prepare_arrow_conversion, name="atlas-billing-prepare").start()
+            threading.Thread(target=prepare_arrow_conversion, name="atlas-billing-prepare").start()
             try:
                 now = self._balance_time() if self.read.load_balance else None
                 if now is None:

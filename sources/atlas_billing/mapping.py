@@ -594,7 +594,7 @@ def _results_tables(
         values = column(name)
         types = _types(values)
         extras[name if name not in arrays else f"result_{name}"] = (
-            _json_text(_absent_as_null(values, types)[0]) if types & {dict, list} else values,
+            _json_text(values) if types & {dict, list} else values,  # left out: see _extra_column
             types,
         )
     tables, page_groups = [], []
