@@ -46,6 +46,10 @@ MONEY = pa.decimal128(settings.MONEY_PRECISION, settings.MONEY_SCALE)
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 _MONEY_VALUE = re.compile(r"-?[0-9]+\.[0-9]{6}")
+_MONEY_LIMIT = Decimal(10) ** (settings.MONEY_PRECISION - settings.MONEY_SCALE)
+"""Money is stored as DECIMAL(38,9): 29 digits before the point."""
+_COUNT_RANGE = range(-(2**63), 2**63)
+"""Counts are stored as BIGINT."""
 _MONEY_VALUE_ANCHORED = f"^{_MONEY_VALUE.pattern}$"
 _ABSENT = msgspec.UNSET
 """A field a result leaves out (where null would be a value)."""
@@ -297,7 +301,15 @@ def parse_money(value: Any, field: str, response: ApiResponse) -> tuple[Decimal,
         raise violation(response, f"{field}.value", f"is not six-decimal money: {amount!r}")
     if not isinstance(currency, str) or not currency:
         raise violation(response, f"{field}.currency", f"is not a currency code: {currency!r}")
-    return Decimal(amount), currency.lower()
+    dollars = Decimal(amount)
+    if abs(dollars) >= _MONEY_LIMIT:
+        raise violation(
+            response,
+            f"{field}.value",
+            f"is beyond what DECIMAL({settings.MONEY_PRECISION},{settings.MONEY_SCALE}) holds:"
+            f" {amount}",
+        )
+    return dollars, currency.lower()
 
 
 def _parse_date(value: Any, field: str, response: ApiResponse) -> date:
@@ -539,7 +551,6 @@ def _results_tables(
     sizes = [sum(len(bucket.results) for bucket in page_buckets) for _, page_buckets in pages]
     scopes = [response_scope(page) for page, _ in pages]
     arrays = _bucket_columns(buckets, grain, scopes, sizes, schema)
-    columns: dict[str, list[Any]] = {}
     where = _ResultPath(buckets)
     for name in ("model_type", "model", "api_key_id"):
         values = column(name)
@@ -580,10 +591,7 @@ def _results_tables(
                     _is_optional_count,
                     "is not an integer count",
                 )
-            columns[name] = values
-    for field in schema:
-        if field.name not in arrays:
-            arrays[field.name] = pa.array(columns[field.name], type=field.type)
+            arrays[name] = _count_array(response, where, name, values)
     table = pa.Table.from_arrays([arrays[f.name] for f in schema], schema=schema)
     if typed:  # learned while the group was read, by some of its results' types
         names = {f.encode_name for t in result_types for f in msgspec.structs.fields(t)}
@@ -625,7 +633,7 @@ def _extra_column(values: list[Any]) -> pa.Array:
     values, _ = _absent_as_null(values, _types(values))
     try:
         return pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # e.g. beyond 64-bit integers
         return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 
@@ -769,8 +777,27 @@ def _money_column(
     try:
         micros = pc.cast(pc.replace_substring(text, ".", "", max_replacements=1), pa.int64())
     except pa.ArrowInvalid:  # beyond nine trillion dollars: the slow, exact way
-        return pa.array([Decimal(v) for v in cast(list[str], values)], type=MONEY), lowered
+        try:
+            return pa.array([Decimal(v) for v in cast(list[str], values)], type=MONEY), lowered
+        except pa.ArrowInvalid:  # beyond DECIMAL(38,9): parse_money names the amount
+            amounts = [r.amount for r in results_or_amounts] if typed else results_or_amounts
+            for n, amount in enumerate(amounts):
+                parse_money(_money_object(amount), f"{where(n)}.amount", response)
+            raise
     return _micros_to_money(micros), lowered
+
+
+def _count_array(
+    response: ApiResponse, where: _ResultPath, name: str, values: list[Any]
+) -> pa.Array:
+    """Integer counts (or null) as BIGINT; a count beyond it is named."""
+    try:
+        return pa.array(values, pa.int64())
+    except OverflowError:
+        bad = next(n for n, v in enumerate(values) if v is not None and v not in _COUNT_RANGE)
+        raise violation(
+            response, f"{where(bad)}.{name}", f"is beyond a 64-bit integer count: {values[bad]}"
+        ) from None
 
 
 def _money_object(amount: Any) -> Any:

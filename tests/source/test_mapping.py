@@ -8,6 +8,7 @@ reads /model-costs and /model-usage pages), which must agree on all of it.
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -42,7 +43,8 @@ def response(body: dict[str, Any], endpoint: str = "/model-costs") -> ApiRespons
     """The response the client would hand over for `body`: decoded typed where it has a page's
     shape (when the test runs with the typed reading), else decoded as Python objects."""
     if reading == "typed" and endpoint in PAGE_KINDS:
-        content = orjson.dumps(body)
+        # orjson stops at 64-bit integers; JSON does not
+        content = json.dumps(body, ensure_ascii=False).encode()
         read = mapping.read_typed(PAGE_KINDS[endpoint])(content)
         if read is not None:
             top, data = read
@@ -213,12 +215,37 @@ def test_usage_counts_always_exist_and_unknown_fields_are_kept() -> None:
     assert rows[0]["routing"] == '{"region": "eu"}'
 
 
+def test_an_unknown_field_beyond_64_bit_integers_is_kept_as_text() -> None:
+    result = table([{"model": "m", "api_key_id": "ak_1", "requests": 1, "seconds": 2**70}], "usage")
+
+    assert result.column("seconds").to_pylist() == [str(2**70)]
+
+
 def test_a_count_that_is_not_an_integer_is_refused() -> None:
     with pytest.raises(ContractViolation) as raised:
         table([{"model": "m", "api_key_id": "ak_1", "requests": "3"}], kind="usage")
 
     assert raised.value.param == "data[0].results[0].requests"
     assert raised.value.endpoint == "/model-usage"
+
+
+def test_a_count_or_amount_beyond_what_the_warehouse_holds_is_refused() -> None:
+    key = {"model": "m", "api_key_id": "ak_1"}
+    with pytest.raises(ContractViolation) as raised:
+        table([{**key, "requests": 1}, {**key, "requests": 2**63}], kind="usage")
+    assert raised.value.param == "data[0].results[1].requests"
+    assert "beyond a 64-bit integer count" in str(raised.value)
+
+    for value in ("1" + "0" * 29 + ".000000", "-" + "9" * 40 + ".000000"):
+        with pytest.raises(ContractViolation) as raised:
+            table([{**key, "amount": money("1.000000")}, {**key, "amount": money(value)}])
+        assert raised.value.param == "data[0].results[1].amount.value"
+        assert "beyond what DECIMAL(38,9) holds" in str(raised.value)
+    # the largest amount it holds is loaded exactly
+    largest = "9" * 29 + ".999999"
+    assert table([{**key, "amount": money(largest)}]).column("amount_usd").to_pylist() == [
+        Decimal(largest)
+    ]
 
 
 def test_a_balance_with_omitted_fields_loads_them_as_null() -> None:
@@ -449,11 +476,35 @@ def test_pages_mapped_together_match_pages_mapped_one_by_one() -> None:
     ]
     mixed = [*alike, costs_page(date(2026, 5, 4), ["ak_2"], tier="gold")]
 
-    for pages in (alike, mixed):
+    # unknown fields: of one type over the group (left out or null on some pages), then of
+    # another type or beyond 64 bits on some page, which types that page's column alone
+    seconds = [
+        costs_page(date(2026, 5, 4), ["ak_2", "ak_3"], seconds=3),
+        costs_page(date(2026, 5, 5), ["ak_2"]),
+        costs_page(date(2026, 5, 6), ["ak_2"], seconds=None),
+    ]
+    other_types = [
+        *seconds,
+        costs_page(date(2026, 5, 7), ["ak_2"], seconds=2**70),
+        costs_page(date(2026, 5, 8), ["ak_2"], tier="gold"),
+        costs_page(date(2026, 5, 9), ["ak_2"], tier=2),
+    ]
+
+    for pages in (alike, mixed, [*alike, *seconds], other_types):
         together = mapping.pages_tables(pages, "costs", "model,api_key")
         one_by_one = [mapping.results_table(r, b, "costs", "model,api_key") for r, b in pages]
-        assert [t.num_rows for t in together] == [2, 1, 0, 1][: len(pages)]
         assert all(a.equals(b) for a, b in zip(together, one_by_one, strict=True))
+    assert [t.num_rows for t in together] == [2, 1, 1, 1, 1, 1]
+    last_columns = [t.column_names[-1] for t in together]
+    assert last_columns == ["seconds", "_clears_day", "_clears_day", "seconds", "tier", "tier"]
+    assert [t.column(t.column_names[-1]).type for t in together[::3]] == [pa.int64(), pa.string()]
+    assert together[3].column("seconds").to_pylist() == [str(2**70)]
+    assert [t.num_rows for t in mapping.pages_tables(mixed, "costs", "model,api_key")] == [
+        2,
+        1,
+        0,
+        1,
+    ]
 
     # a page that breaks the contract is named, not the group it was mapped with
     broken = costs_page(date(2026, 5, 5), ["ak_3"])
