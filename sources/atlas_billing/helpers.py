@@ -830,6 +830,13 @@ class BillingReader:
                         {"date": bucket.date, "scope": scope, "amount_usd": Decimal(0)},
                     )
                     row["amount_usd"] += amount
+                    if currency and row.get("currency") not in (None, currency):
+                        raise mapping.violation(
+                            response,
+                            f"{bucket.field}.results",
+                            f"are in {currency!r}, the day's other amounts in"
+                            f" {row['currency']!r}: a total would mix currencies",
+                        )
                     row["currency"] = currency or row.get("currency")
                     row["partial"] = bucket.partial or row.get("partial", False)
                     row["covered_until"] = bucket.covered_until

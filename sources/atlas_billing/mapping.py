@@ -851,7 +851,15 @@ def bucket_totals(
             field = f"{bucket.field}.results[{index}]"
             if not isinstance(result, dict):
                 raise violation(response, field, "is not an object")
-            amount, currency = parse_money(result.get("amount"), f"{field}.amount", response)
+            amount, result_currency = parse_money(result.get("amount"), f"{field}.amount", response)
+            if currency is not None and result_currency != currency:
+                raise violation(
+                    response,
+                    f"{field}.amount.currency",
+                    f"is {result_currency!r}, the day's other amounts {currency!r}: a total"
+                    " would mix currencies",
+                )
+            currency = result_currency
             total += amount
         yield bucket, total, currency
 

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import duckdb
 import pytest
 from dbt_support import NOW, LoadedAccount, load_daily, rows, utc
 
 from simulator import AccountConfig
+from sources.atlas_billing.errors import AtlasBillingError
 
 RUNS = 15
 CONFIG = AccountConfig(
@@ -250,3 +252,25 @@ def test_without_a_ledger_top_ups_are_inferred_and_the_unexplained_balance_flagg
     )
     first_balance = account.sim.ledger.balance(at=times[0])
     assert unexplained[0][1] == first_balance["cash"] + first_balance["bonus"]
+
+
+def test_amounts_in_another_currency_fail_the_build_naming_the_tables(
+    account: LoadedAccount,
+) -> None:
+    # the amounts are loaded as the API sends them; the marts sum them as dollars
+    db = account.copy_db("in_euros.duckdb")
+    tables = ("model_costs", "daily_cost_totals", "balance_snapshots")
+    with duckdb.connect(str(db)) as con:
+        for table in tables:
+            con.execute(
+                f"update atlas_billing.{table} set currency = 'eur'"
+                f" where rowid = (select min(rowid) from atlas_billing.{table})"
+            )
+
+    with pytest.raises(AtlasBillingError) as raised:
+        account.build(db, select=[f"stg_atlas_billing__{table}" for table in tables])
+
+    for table in tables:
+        assert f"accepted_values_stg_atlas_billing__{table}_currency__usd failed" in str(
+            raised.value
+        )

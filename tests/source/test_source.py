@@ -160,3 +160,39 @@ def test_aggregate_requests_are_spread_over_the_reading_of_pages(pipeline: dlt.P
     # each aggregate waited for its pages: few go before the first pages were read
     first_pages = kinds.index("page") + 3 * settings.PAGES_PER_AGGREGATE
     assert kinds[:first_pages].count("aggregate") <= 4
+
+
+@pytest.mark.parametrize("across", ["results", "filter_batches"])
+def test_a_day_total_of_amounts_in_two_currencies_is_refused(
+    pipeline: dlt.Pipeline, monkeypatch: pytest.MonkeyPatch, across: str
+) -> None:
+    day = date(2026, 5, 9)
+    models = [f"m{n}" for n in range(150)]  # two filter batches of at most 100
+
+    def route(request: Request) -> Reply:
+        first_batch = ("model_ids[]", "m0") in request.query
+        usd = {"amount": money("1.000000")}
+        eur = {"amount": {"value": "2.000000", "currency": "eur"}}
+        results = [usd, eur] if across == "results" else [usd if first_batch else eur]
+        return Reply(body=page([bucket(day, results)], request_id="req_mixed"))
+
+    monkeypatch.setenv("SOURCES__ATLAS_BILLING__API_KEY", "apikey-test")
+    with serve(route) as api, pytest.raises(PipelineStepFailed) as raised:
+        source = atlas_billing_source(
+            base_url=api.base_url,
+            start_date="2026-05-09",
+            end_date="2026-05-10",
+            load_balance=False,
+            model_ids=models if across == "filter_batches" else None,
+        )
+        pipeline.run(source.with_resources("daily_cost_totals"))
+
+    cause: BaseException | None = raised.value
+    while cause is not None and not isinstance(cause, ContractViolation):
+        cause = cause.__cause__ or cause.__context__
+    assert isinstance(cause, ContractViolation) and cause.request_id == "req_mixed"
+    assert "a total would mix currencies" in str(cause)
+    assert cause.param == (
+        "data[0].results[1].amount.currency" if across == "results" else "data[0].results"
+    )
+    assert "closed_through" not in str(pipeline.state)
