@@ -21,6 +21,7 @@ decoded, and one group of pages mapped, at a time in the process (`_DECODING`, `
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -36,6 +37,7 @@ import msgspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from dlt.common.normalizers.naming.snake_case import NamingConvention as SnakeCaseNaming
 from dlt.common.schema.typing import TTableSchemaColumns
 
 from sources.atlas_billing import settings
@@ -598,10 +600,15 @@ def _results_tables(
     else:
         names = set(chain.from_iterable(results))
     extras = {}
-    for name in sorted(names - known):
-        values = column(name)
+    unknown = {  # a field learned from other pages, but absent from these, takes no column
+        name: values
+        for name in sorted(names - known)
+        if (values := column(name)).count(_ABSENT) < len(values)
+    }
+    for name, column_name in _extra_column_names(response, where, unknown, arrays).items():
+        values = unknown[name]
         types = _types(values)
-        extras[name if name not in arrays else f"result_{name}"] = (
+        extras[column_name] = (
             _json_text(values) if types & {dict, list} else values,  # left out: see _extra_column
             types,
         )
@@ -620,6 +627,44 @@ def _results_tables(
         page_groups.append(groups[start : start + size])
         start += size
     return tables, page_groups
+
+
+def _extra_column_names(
+    response: ApiResponse,
+    where: _ResultPath,
+    unknown: dict[str, list[Any]],
+    columns: Iterable[str],
+) -> dict[str, str]:
+    """The column of each unknown result field (of its values): its own name, or
+    `result_<name>` where it would load into one of `columns` once dlt normalizes the names
+    (snake_case: `Requests` is `requests`). Two fields that would load into one column stop the
+    run, naming the second."""
+    ours = {_identifier(name) for name in columns}
+    chosen: dict[str, str] = {}
+    taken: dict[str, str] = {}
+    for name, values in unknown.items():
+        column = f"result_{name}" if _identifier(name) in ours else name
+        identifier = _identifier(column)
+        if identifier in taken:
+            index = next(n for n, value in enumerate(values) if value is not _ABSENT)
+            raise violation(
+                response,
+                f"{where(index)}.{name}",
+                f"would load into the column {identifier!r} of another field,"
+                f" {taken[identifier]!r}",
+            )
+        taken[identifier] = name
+        chosen[name] = column
+    return chosen
+
+
+@functools.lru_cache(maxsize=1024)
+def _identifier(name: str) -> str:
+    """A column name as dlt's default naming convention (snake_case) loads it."""
+    return _SNAKE_CASE.normalize_identifier(name)
+
+
+_SNAKE_CASE = SnakeCaseNaming()
 
 
 def _json_text(values: list[Any]) -> list[Any]:

@@ -221,6 +221,21 @@ def test_an_unknown_field_beyond_64_bit_integers_is_kept_as_text() -> None:
     assert result.column("seconds").to_pylist() == [str(2**70)]
 
 
+def test_an_unknown_field_dlt_would_load_into_another_column_is_renamed_or_refused() -> None:
+    key = {"model": "m", "api_key_id": "ak_1", "requests": 1}
+    # `Requests` is `requests` once dlt normalizes the names: kept beside the count
+    result = table([{**key, "Requests": 7, "cachedTokens": 3}], "usage")
+    assert result.column("result_Requests").to_pylist() == [7]
+    assert result.column("requests").to_pylist() == [1]
+    assert result.column("cachedTokens").to_pylist() == [3]  # dlt loads it as cached_tokens
+
+    # two unknown fields that would share a column: no guess which one it holds
+    with pytest.raises(ContractViolation) as raised:
+        table([key, {**key, "audioSeconds": 1, "audio_seconds": 2}], "usage")
+    assert raised.value.param == "data[0].results[1].audio_seconds"
+    assert "column 'audio_seconds' of another field, 'audioSeconds'" in str(raised.value)
+
+
 def test_a_count_that_is_not_an_integer_is_refused() -> None:
     with pytest.raises(ContractViolation) as raised:
         table([{"model": "m", "api_key_id": "ak_1", "requests": "3"}], kind="usage")

@@ -196,3 +196,24 @@ def test_a_day_total_of_amounts_in_two_currencies_is_refused(
         "data[0].results[1].amount.currency" if across == "results" else "data[0].results"
     )
     assert "closed_through" not in str(pipeline.state)
+
+
+def test_an_unknown_field_named_like_a_count_is_loaded_beside_it(
+    pipeline: dlt.Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = date(2026, 5, 9)
+
+    def route(request: Request) -> Reply:
+        result = {"model": "m", "api_key_id": "ak_1", "requests": 1, "Requests": 7}
+        grouped = ("group_by[]", "model") in request.query
+        return Reply(body=page([bucket(day, [result] if grouped else [])]))
+
+    monkeypatch.setenv("SOURCES__ATLAS_BILLING__API_KEY", "apikey-test")
+    with serve(route) as api:
+        source = atlas_billing_source(
+            base_url=api.base_url, start_date="2026-05-09", end_date="2026-05-10"
+        )
+        pipeline.run(source.with_resources("model_usage"))
+
+    with pipeline.sql_client() as sql:
+        assert sql.execute_sql("select requests, result_requests from model_usage") == [(1, 7)]
