@@ -840,6 +840,9 @@ class BillingReader:
                     row["currency"] = currency or row.get("currency")
                     row["partial"] = bucket.partial or row.get("partial", False)
                     row["covered_until"] = bucket.covered_until
+                    # fields the contract does not name: as the first batch gives them
+                    for column, value in mapping.bucket_extra_columns(response, bucket).items():
+                        row.setdefault(column, value)
         return [rows[day] for day in sorted(rows)]
 
     def models(self, name: str, cuts: Sequence[DayRange]) -> Iterator[pa.Table]:

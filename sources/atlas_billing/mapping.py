@@ -21,11 +21,12 @@ decoded, and one group of pages mapped, at a time in the process (`_DECODING`, `
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -131,6 +132,7 @@ class _Amount(msgspec.Struct, gc=False):
 
 
 _BUCKET_FIELDS = ("date", "partial", "covered_until", "start_at", "end_at")
+_BUCKET_KNOWN = {"object", "results", *_BUCKET_FIELDS}
 _TOP_FIELDS = ("scope", "has_more", "next_page", "request_id")
 _MAX_UNKNOWN_FIELDS = 64
 """Unknown result fields the typed decode learns per endpoint; beyond them, pages are decoded."""
@@ -221,9 +223,14 @@ def _decoder(kind: str, unknown: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
             gc=False,
             kw_only=True,
         )
+        # a bucket field the contract does not name: the page is decoded, which keeps it
         bucket: Any = msgspec.defstruct(
             f"{kind}_bucket",
-            [*((name, Any, msgspec.UNSET) for name in _BUCKET_FIELDS), ("results", list[result])],
+            [
+                *((name, Any, msgspec.UNSET) for name in ("object", *_BUCKET_FIELDS)),
+                ("results", list[result]),
+            ],
+            forbid_unknown_fields=True,
             gc=False,
             kw_only=True,
         )
@@ -365,6 +372,9 @@ class Bucket:
     """The bucket's results: dicts, or structs for a page read typed (`read_typed`)."""
     field: str
     """Where the bucket sits in the response, for error messages (`data[3]`)."""
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """Fields the contract does not name (only where the page was decoded: the typed reading
+    refuses a bucket with such a field)."""
 
 
 def parse_buckets(response: ApiResponse) -> list[Bucket]:
@@ -399,6 +409,9 @@ def parse_buckets(response: ApiResponse) -> list[Bucket]:
                 end_at=_parse_timestamp(field_of(raw, "end_at"), f"{field}.end_at", response),
                 results=field_of(raw, "results"),
                 field=field,
+                extra={}
+                if response.data is not None
+                else {name: value for name, value in raw.items() if name not in _BUCKET_KNOWN},
             )
         )
     return buckets
@@ -605,8 +618,30 @@ def _results_tables(
         for name in sorted(names - known)
         if (values := column(name)).count(_ABSENT) < len(values)
     }
-    for name, column_name in _extra_column_names(response, where, unknown, arrays).items():
-        values = unknown[name]
+    columns_of_results = _extra_column_names(response, where, unknown, arrays, "result_")
+    extra_columns = [(column, unknown[name]) for name, column in columns_of_results.items()]
+    # a bucket's fields the contract does not name go on each of its rows (decoded pages only)
+    of_buckets = {
+        name: values
+        for name in sorted({name for bucket in buckets for name in bucket.extra})
+        if (
+            values := list(
+                chain.from_iterable(
+                    [bucket.extra.get(name, _ABSENT)] * len(bucket.results) for bucket in buckets
+                )
+            )
+        ).count(_ABSENT)
+        < len(values)
+    }
+    columns_of_buckets = _extra_column_names(
+        response,
+        lambda n: where(n).rsplit(".results", 1)[0],  # the bucket of row n
+        of_buckets,
+        [*arrays, *columns_of_results.values()],
+        "bucket_",
+    )
+    extra_columns += [(column, of_buckets[name]) for name, column in columns_of_buckets.items()]
+    for column_name, values in extra_columns:
         types = _types(values)
         extras[column_name] = (
             _json_text(values) if types & {dict, list} else values,  # left out: see _extra_column
@@ -631,19 +666,20 @@ def _results_tables(
 
 def _extra_column_names(
     response: ApiResponse,
-    where: _ResultPath,
+    where: Callable[[int], str],
     unknown: dict[str, list[Any]],
     columns: Iterable[str],
+    prefix: str,
 ) -> dict[str, str]:
-    """The column of each unknown result field (of its values): its own name, or
-    `result_<name>` where it would load into one of `columns` once dlt normalizes the names
+    """The column of each unknown field (of its values, one per row): its own name, or
+    `<prefix><name>` where it would load into one of `columns` once dlt normalizes the names
     (snake_case: `Requests` is `requests`). Two fields that would load into one column stop the
-    run, naming the second."""
+    run, naming the second where it sits (`where(row)`)."""
     ours = {_identifier(name) for name in columns}
     chosen: dict[str, str] = {}
     taken: dict[str, str] = {}
     for name, values in unknown.items():
-        column = f"result_{name}" if _identifier(name) in ours else name
+        column = f"{prefix}{name}" if _identifier(name) in ours else name
         identifier = _identifier(column)
         if identifier in taken:
             index = next(n for n, value in enumerate(values) if value is not _ABSENT)
@@ -927,8 +963,29 @@ def group_values(
 
 
 def daily_totals_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
-    """Daily cost totals rows (date, scope, amount_usd, currency, partial, covered_until)."""
-    return pa.Table.from_pylist(list(rows), schema=DAILY_TOTALS_SCHEMA)
+    """Daily cost totals rows (date, scope, amount_usd, currency, partial, covered_until), and
+    any other key of theirs (a bucket's fields the contract does not name, as
+    `bucket_extra_columns` names them) as a column of its own."""
+    table = pa.Table.from_pylist(list(rows), schema=DAILY_TOTALS_SCHEMA)
+    for name in sorted({name for row in rows for name in row} - set(DAILY_TOTALS_SCHEMA.names)):
+        values = [row.get(name) for row in rows]
+        if any(value is not None for value in values):  # no type to give a column without one
+            table = table.append_column(name, _extra_column(_json_text(values)))
+    return table
+
+
+def bucket_extra_columns(response: ApiResponse, bucket: Bucket) -> dict[str, Any]:
+    """The fields of an ungrouped page's bucket the contract does not name, by the column of
+    daily_cost_totals each goes to (`bucket_<name>` where it would load into one of ours)."""
+    where = lambda _: bucket.field  # noqa: E731
+    names = _extra_column_names(
+        response,
+        where,
+        {name: [value] for name, value in bucket.extra.items()},
+        DAILY_TOTALS_SCHEMA.names,
+        "bucket_",
+    )
+    return {column: bucket.extra[name] for name, column in names.items()}
 
 
 def cost_observations_table(snapshot_at: datetime, rows: Sequence[dict[str, Any]]) -> pa.Table:
@@ -1008,4 +1065,38 @@ def balance_table(
     if len(currencies) > 1:
         raise violation(balance, "currency", f"differs between fields: {sorted(currencies)}")
     row["currency"] = currencies.pop() if currencies else None
-    return pa.Table.from_pylist([row], schema=BALANCE_SCHEMA)
+    table = pa.Table.from_pylist([row], schema=BALANCE_SCHEMA)
+    # fields the contract does not name: kept as columns, objects and lists as JSON text
+    unknown = {
+        **{name: value for name, value in body.items() if name not in _BALANCE_FIELDS},
+        **{f"account_{k}": v for k, v in account.items() if k not in _ACCOUNT_FIELDS},
+        **{f"credit_grant_{k}": v for k, v in grant.items() if k not in _CREDIT_GRANT_FIELDS},
+    }
+    ours = {_identifier(name) for name in BALANCE_SCHEMA.names}
+    taken: dict[str, str] = {}
+    for name in sorted(unknown):
+        column = f"balance_{name}" if _identifier(name) in ours else name
+        identifier = _identifier(column)
+        if identifier in taken:
+            raise violation(
+                balance,
+                name,
+                f"would load into the column {identifier!r} of another field,"
+                f" {taken[identifier]!r}",
+            )
+        taken[identifier] = name
+        if unknown[name] is not None:  # no type to give a column without a value
+            table = table.append_column(column, _extra_column(_json_text([unknown[name]])))
+    return table
+
+
+_BALANCE_FIELDS = {
+    "object",
+    "scope",
+    "account",
+    "credit_grant",
+    "request_id",
+    *(field for field, _ in BALANCE_MONEY_FIELDS),
+}
+_ACCOUNT_FIELDS = {"id", "name", "type"}
+_CREDIT_GRANT_FIELDS = {"status", *CREDIT_GRANT_MONEY_FIELDS}

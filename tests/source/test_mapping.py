@@ -236,6 +236,31 @@ def test_an_unknown_field_dlt_would_load_into_another_column_is_renamed_or_refus
     assert "column 'audio_seconds' of another field, 'audioSeconds'" in str(raised.value)
 
 
+def test_a_bucket_field_the_contract_does_not_name_is_kept_on_each_of_its_rows() -> None:
+    results = [
+        {"model": "m", "api_key_id": "ak_1", "amount": money("1.000000"), "tier": 1},
+        {"model": "n", "api_key_id": None, "amount": money("2.000000")},
+    ]
+    day = {**bucket(DAY, results), "timezone": "UTC", "model": "x", "tier": {"a": 1}}
+    other = {**bucket(date(2026, 5, 2), results[:1]), "tier": None}
+    empty = {**bucket(date(2026, 5, 3), []), "timezone": "CET"}  # no row to carry it
+    r = response(page([day, other, empty]))
+    assert r.data is None  # the typed reading leaves such a page to the reference path
+
+    rows = mapping.results_table(r, mapping.parse_buckets(r), "costs", "model,api_key").to_pylist()
+
+    assert [row["timezone"] for row in rows] == ["UTC", "UTC", None]
+    assert [row["bucket_model"] for row in rows] == ["x", "x", None]  # beside our `model`
+    assert [row["bucket_tier"] for row in rows] == ['{"a": 1}', '{"a": 1}', None]
+    assert [row["tier"] for row in rows] == [1, None, 1]  # the results' own field
+
+    with pytest.raises(ContractViolation) as raised:
+        table_of = {**bucket(DAY, results), "timeZone": "UTC", "time_zone": "UTC"}
+        r = response(page([table_of]))
+        mapping.results_table(r, mapping.parse_buckets(r), "costs", "model,api_key")
+    assert raised.value.param == "data[0].time_zone"
+
+
 def test_a_count_that_is_not_an_integer_is_refused() -> None:
     with pytest.raises(ContractViolation) as raised:
         table([{"model": "m", "api_key_id": "ak_1", "requests": "3"}], kind="usage")
@@ -284,6 +309,41 @@ def test_a_balance_with_omitted_fields_loads_them_as_null() -> None:
     assert row["credit_grant_status"] is None and row["credit_grant_granted_usd"] is None
     assert row["snapshot_at"] == datetime(2026, 5, 10, 15, 30, tzinfo=UTC)
     assert row["request_id"] == "req_bal" and row["currency"] == "usd"
+
+
+def test_a_balance_keeps_the_fields_the_contract_does_not_name() -> None:
+    body = {
+        "object": "balance",
+        "scope": "account",
+        "account": {"id": "acc_1", "region": "eu"},
+        "available": money("12.500000"),
+        "promo": money("1.250000"),
+        "currency": "usd",  # one of our columns: kept beside it
+        "tier": 2,
+        "retired": None,
+        "credit_grant": {"status": "active", "limit_kind": "soft"},
+        "request_id": "req_bal",
+    }
+
+    def snapshot(body: dict[str, Any]) -> pa.Table:
+        return mapping.balance_table(
+            response(body, "/balance"),
+            costs_scope="account",
+            partial_day=DAY,
+            partial_day_cost=None,
+            partial_day_covered_until=None,
+        )
+
+    row = snapshot(body).to_pylist()[0]
+    assert row["promo"] == '{"currency": "usd", "value": "1.250000"}'
+    assert row["balance_currency"] == "usd" and row["currency"] == "usd"
+    assert row["tier"] == 2 and "retired" not in row
+    assert row["account_region"] == "eu" and row["credit_grant_limit_kind"] == "soft"
+    assert row["available_usd"] == Decimal("12.5")
+
+    with pytest.raises(ContractViolation) as raised:
+        snapshot({**body, "promoCredit": 1, "promo_credit": 2})
+    assert raised.value.param == "promo_credit" and raised.value.request_id == "req_bal"
 
 
 def test_day_markers_carry_only_the_day() -> None:

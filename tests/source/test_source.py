@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dlt
@@ -217,3 +218,54 @@ def test_an_unknown_field_named_like_a_count_is_loaded_beside_it(
 
     with pipeline.sql_client() as sql:
         assert sql.execute_sql("select requests, result_requests from model_usage") == [(1, 7)]
+
+
+def test_balance_fields_the_contract_does_not_name_are_loaded(
+    pipeline: dlt.Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def route(request: Request) -> Reply:
+        if request.path.endswith("/balance"):
+            body = {
+                "object": "balance",
+                "scope": "account",
+                "account": {"id": "acc_1", "region": "eu"},
+                "available": money("12.500000"),
+                "promo": money("1.250000"),
+                "request_id": "req_bal",
+            }
+            return Reply(body=body)
+        return Reply(body=page([]))
+
+    monkeypatch.setenv("SOURCES__ATLAS_BILLING__API_KEY", "apikey-test")
+    with serve(route) as api:
+        source = atlas_billing_source(base_url=api.base_url, start_date="2026-05-09")
+        pipeline.run(source.with_resources("balance_snapshots"))
+
+    with pipeline.sql_client() as sql:
+        loaded = sql.execute_sql(
+            "select available_usd, promo, account_region from balance_snapshots"
+        )
+    assert loaded == [(Decimal("12.5"), '{"currency": "usd", "value": "1.250000"}', "eu")]
+
+
+def test_a_day_s_bucket_fields_the_contract_does_not_name_go_to_its_daily_total(
+    pipeline: dlt.Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = date(2026, 5, 9)
+
+    def route(request: Request) -> Reply:
+        results = [{"amount": money("1.500000")}]
+        return Reply(body=page([{**bucket(day, results), "timezone": "UTC", "scope": "x"}]))
+
+    monkeypatch.setenv("SOURCES__ATLAS_BILLING__API_KEY", "apikey-test")
+    with serve(route) as api:
+        source = atlas_billing_source(
+            base_url=api.base_url, start_date="2026-05-09", end_date="2026-05-10"
+        )
+        pipeline.run(source.with_resources("daily_cost_totals"))
+
+    with pipeline.sql_client() as sql:
+        loaded = sql.execute_sql(
+            "select amount_usd, scope, timezone, bucket_scope from daily_cost_totals"
+        )
+    assert loaded == [(Decimal("1.5"), "account", "UTC", "x")]
