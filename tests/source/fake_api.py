@@ -128,3 +128,20 @@ def page(
 
 def money(value: str) -> dict[str, str]:
     return {"value": value, "currency": "usd"}
+
+
+def balance_with_unknown_fields() -> dict[str, Any]:
+    """A /balance body with fields the contract does not name: at the top (a money object, one
+    named like a column of ours, an integer, a null), in `account` and in `credit_grant`."""
+    return {
+        "object": "balance",
+        "scope": "account",
+        "account": {"id": "acc_1", "region": "eu"},
+        "available": money("12.500000"),
+        "promo": money("1.250000"),
+        "currency": "usd",
+        "tier": 2,
+        "retired": None,
+        "credit_grant": {"status": "active", "limit_kind": "soft"},
+        "request_id": "req_bal",
+    }

@@ -17,7 +17,7 @@ import msgspec
 import orjson
 import pyarrow as pa
 import pytest
-from fake_api import bucket, money, page
+from fake_api import balance_with_unknown_fields, bucket, money, page
 
 from sources.atlas_billing import mapping
 from sources.atlas_billing.client import ApiResponse
@@ -312,18 +312,7 @@ def test_a_balance_with_omitted_fields_loads_them_as_null() -> None:
 
 
 def test_a_balance_keeps_the_fields_the_contract_does_not_name() -> None:
-    body = {
-        "object": "balance",
-        "scope": "account",
-        "account": {"id": "acc_1", "region": "eu"},
-        "available": money("12.500000"),
-        "promo": money("1.250000"),
-        "currency": "usd",  # one of our columns: kept beside it
-        "tier": 2,
-        "retired": None,
-        "credit_grant": {"status": "active", "limit_kind": "soft"},
-        "request_id": "req_bal",
-    }
+    body = balance_with_unknown_fields()  # `currency` at the top is one of our columns
 
     def snapshot(body: dict[str, Any]) -> pa.Table:
         return mapping.balance_table(

@@ -3,15 +3,16 @@ incremental per resource, and stopping without committing anything on a response
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import dlt
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
-from fake_api import Reply, Request, bucket, money, page, serve
+from fake_api import Reply, Request, balance_with_unknown_fields, bucket, money, page, serve
 
 from simulator import AccountConfig, Simulator
 from sources.atlas_billing import atlas_billing_source, settings
@@ -28,6 +29,22 @@ def pipeline(tmp_path: Path) -> Iterator[dlt.Pipeline]:
         dataset_name="atlas_billing",
         pipelines_dir=str(tmp_path / "pipelines"),
     )
+
+
+def _load_one_day(
+    pipeline: dlt.Pipeline,
+    monkeypatch: pytest.MonkeyPatch,
+    route: Callable[[Request], Reply],
+    resource: str,
+    **options: Any,
+) -> None:
+    """Load `resource` for 2026-05-09 from a fake API answering with `route`."""
+    monkeypatch.setenv("SOURCES__ATLAS_BILLING__API_KEY", "apikey-test")
+    with serve(route) as api:
+        source = atlas_billing_source(
+            base_url=api.base_url, start_date="2026-05-09", end_date="2026-05-10", **options
+        )
+        pipeline.run(source.with_resources(resource))
 
 
 def test_the_source_is_configured_from_the_environment_and_keeps_the_key_out_of_the_trace(
@@ -177,16 +194,15 @@ def test_a_day_total_of_amounts_in_two_currencies_is_refused(
         results = [usd, eur] if across == "results" else [usd if first_batch else eur]
         return Reply(body=page([bucket(day, results)], request_id="req_mixed"))
 
-    monkeypatch.setenv("SOURCES__ATLAS_BILLING__API_KEY", "apikey-test")
-    with serve(route) as api, pytest.raises(PipelineStepFailed) as raised:
-        source = atlas_billing_source(
-            base_url=api.base_url,
-            start_date="2026-05-09",
-            end_date="2026-05-10",
+    with pytest.raises(PipelineStepFailed) as raised:
+        _load_one_day(
+            pipeline,
+            monkeypatch,
+            route,
+            "daily_cost_totals",
             load_balance=False,
             model_ids=models if across == "filter_batches" else None,
         )
-        pipeline.run(source.with_resources("daily_cost_totals"))
 
     cause: BaseException | None = raised.value
     while cause is not None and not isinstance(cause, ContractViolation):
@@ -209,12 +225,7 @@ def test_an_unknown_field_named_like_a_count_is_loaded_beside_it(
         grouped = ("group_by[]", "model") in request.query
         return Reply(body=page([bucket(day, [result] if grouped else [])]))
 
-    monkeypatch.setenv("SOURCES__ATLAS_BILLING__API_KEY", "apikey-test")
-    with serve(route) as api:
-        source = atlas_billing_source(
-            base_url=api.base_url, start_date="2026-05-09", end_date="2026-05-10"
-        )
-        pipeline.run(source.with_resources("model_usage"))
+    _load_one_day(pipeline, monkeypatch, route, "model_usage")
 
     with pipeline.sql_client() as sql:
         assert sql.execute_sql("select requests, result_requests from model_usage") == [(1, 7)]
@@ -225,21 +236,10 @@ def test_balance_fields_the_contract_does_not_name_are_loaded(
 ) -> None:
     def route(request: Request) -> Reply:
         if request.path.endswith("/balance"):
-            body = {
-                "object": "balance",
-                "scope": "account",
-                "account": {"id": "acc_1", "region": "eu"},
-                "available": money("12.500000"),
-                "promo": money("1.250000"),
-                "request_id": "req_bal",
-            }
-            return Reply(body=body)
+            return Reply(body=balance_with_unknown_fields())
         return Reply(body=page([]))
 
-    monkeypatch.setenv("SOURCES__ATLAS_BILLING__API_KEY", "apikey-test")
-    with serve(route) as api:
-        source = atlas_billing_source(base_url=api.base_url, start_date="2026-05-09")
-        pipeline.run(source.with_resources("balance_snapshots"))
+    _load_one_day(pipeline, monkeypatch, route, "balance_snapshots")
 
     with pipeline.sql_client() as sql:
         loaded = sql.execute_sql(
@@ -257,12 +257,7 @@ def test_a_day_s_bucket_fields_the_contract_does_not_name_go_to_its_daily_total(
         results = [{"amount": money("1.500000")}]
         return Reply(body=page([{**bucket(day, results), "timezone": "UTC", "scope": "x"}]))
 
-    monkeypatch.setenv("SOURCES__ATLAS_BILLING__API_KEY", "apikey-test")
-    with serve(route) as api:
-        source = atlas_billing_source(
-            base_url=api.base_url, start_date="2026-05-09", end_date="2026-05-10"
-        )
-        pipeline.run(source.with_resources("daily_cost_totals"))
+    _load_one_day(pipeline, monkeypatch, route, "daily_cost_totals")
 
     with pipeline.sql_client() as sql:
         loaded = sql.execute_sql(
