@@ -49,11 +49,11 @@ MONEY = pa.decimal128(settings.MONEY_PRECISION, settings.MONEY_SCALE)
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 _MONEY_VALUE = re.compile(r"-?[0-9]+\.[0-9]{6}")
+_MONEY_VALUE_ANCHORED = f"^{_MONEY_VALUE.pattern}$"
 _MONEY_LIMIT = Decimal(10) ** (settings.MONEY_PRECISION - settings.MONEY_SCALE)
 """Money is stored as DECIMAL(38,9): 29 digits before the point."""
 _COUNT_RANGE = range(-(2**63), 2**63)
 """Counts are stored as BIGINT."""
-_MONEY_VALUE_ANCHORED = f"^{_MONEY_VALUE.pattern}$"
 _ABSENT = msgspec.UNSET
 """A field a result leaves out (where null would be a value)."""
 NULL_KEY = "<null>"
@@ -618,27 +618,23 @@ def _results_tables(
         for name in sorted(names - known)
         if (values := column(name)).count(_ABSENT) < len(values)
     }
-    columns_of_results = _extra_column_names(response, where, unknown, arrays, "result_")
+    columns_of_results = _extra_column_names(
+        response, unknown, arrays, "result_", lambda name, n: f"{where(n)}.{name}"
+    )
     extra_columns = [(column, unknown[name]) for name, column in columns_of_results.items()]
     # a bucket's fields the contract does not name go on each of its rows (decoded pages only)
-    of_buckets = {
-        name: values
-        for name in sorted({name for bucket in buckets for name in bucket.extra})
-        if (
-            values := list(
-                chain.from_iterable(
-                    [bucket.extra.get(name, _ABSENT)] * len(bucket.results) for bucket in buckets
-                )
-            )
-        ).count(_ABSENT)
-        < len(values)
-    }
+    of_buckets = {}
+    for name in sorted({name for bucket in buckets for name in bucket.extra}):
+        per_bucket = ([bucket.extra.get(name, _ABSENT)] * len(bucket.results) for bucket in buckets)
+        values = list(chain.from_iterable(per_bucket))
+        if values.count(_ABSENT) < len(values):  # a bucket without rows holds it for none
+            of_buckets[name] = values
     columns_of_buckets = _extra_column_names(
         response,
-        lambda n: where(n).rsplit(".results", 1)[0],  # the bucket of row n
         of_buckets,
         [*arrays, *columns_of_results.values()],
         "bucket_",
+        lambda name, n: f"{where(n).rsplit('.results', 1)[0]}.{name}",  # row n's bucket
     )
     extra_columns += [(column, of_buckets[name]) for name, column in columns_of_buckets.items()]
     for column_name, values in extra_columns:
@@ -666,15 +662,15 @@ def _results_tables(
 
 def _extra_column_names(
     response: ApiResponse,
-    where: Callable[[int], str],
     unknown: dict[str, list[Any]],
     columns: Iterable[str],
     prefix: str,
+    path: Callable[[str, int], str],
 ) -> dict[str, str]:
-    """The column of each unknown field (of its values, one per row): its own name, or
+    """The column of each unknown field (by its values, one per row): its own name, or
     `<prefix><name>` where it would load into one of `columns` once dlt normalizes the names
     (snake_case: `Requests` is `requests`). Two fields that would load into one column stop the
-    run, naming the second where it sits (`where(row)`)."""
+    run, naming the second where it sits (`path(name, row)`)."""
     ours = {_identifier(name) for name in columns}
     chosen: dict[str, str] = {}
     taken: dict[str, str] = {}
@@ -682,10 +678,10 @@ def _extra_column_names(
         column = f"{prefix}{name}" if _identifier(name) in ours else name
         identifier = _identifier(column)
         if identifier in taken:
-            index = next(n for n, value in enumerate(values) if value is not _ABSENT)
+            row = next(n for n, value in enumerate(values) if value is not _ABSENT)
             raise violation(
                 response,
-                f"{where(index)}.{name}",
+                path(name, row),
                 f"would load into the column {identifier!r} of another field,"
                 f" {taken[identifier]!r}",
             )
@@ -977,13 +973,12 @@ def daily_totals_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
 def bucket_extra_columns(response: ApiResponse, bucket: Bucket) -> dict[str, Any]:
     """The fields of an ungrouped page's bucket the contract does not name, by the column of
     daily_cost_totals each goes to (`bucket_<name>` where it would load into one of ours)."""
-    where = lambda _: bucket.field  # noqa: E731
     names = _extra_column_names(
         response,
-        where,
         {name: [value] for name, value in bucket.extra.items()},
         DAILY_TOTALS_SCHEMA.names,
         "bucket_",
+        lambda name, _: f"{bucket.field}.{name}",
     )
     return {column: bucket.extra[name] for name, column in names.items()}
 
@@ -1067,26 +1062,35 @@ def balance_table(
     row["currency"] = currencies.pop() if currencies else None
     table = pa.Table.from_pylist([row], schema=BALANCE_SCHEMA)
     # fields the contract does not name: kept as columns, objects and lists as JSON text
-    unknown = {
-        **{name: value for name, value in body.items() if name not in _BALANCE_FIELDS},
-        **{f"account_{k}": v for k, v in account.items() if k not in _ACCOUNT_FIELDS},
-        **{f"credit_grant_{k}": v for k, v in grant.items() if k not in _CREDIT_GRANT_FIELDS},
-    }
-    ours = {_identifier(name) for name in BALANCE_SCHEMA.names}
-    taken: dict[str, str] = {}
-    for name in sorted(unknown):
-        column = f"balance_{name}" if _identifier(name) in ours else name
-        identifier = _identifier(column)
-        if identifier in taken:
-            raise violation(
-                balance,
-                name,
-                f"would load into the column {identifier!r} of another field,"
-                f" {taken[identifier]!r}",
-            )
-        taken[identifier] = name
-        if unknown[name] is not None:  # no type to give a column without a value
-            table = table.append_column(column, _extra_column(_json_text([unknown[name]])))
+    unknown = [  # the column each asks for, where it sits, its value
+        *((name, name, v) for name, v in body.items() if name not in _BALANCE_FIELDS),
+        *(
+            (f"account_{name}", f"account.{name}", v)
+            for name, v in account.items()
+            if name not in _ACCOUNT_FIELDS
+        ),
+        *(
+            (f"credit_grant_{name}", f"credit_grant.{name}", v)
+            for name, v in grant.items()
+            if name not in _CREDIT_GRANT_FIELDS
+        ),
+    ]
+    where: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name, at, value in sorted(unknown):
+        if name in where:  # e.g. `account_region` beside `account.region`
+            raise violation(balance, at, f"would load into the column of {where[name]!r}")
+        where[name], values[name] = at, value
+    names = _extra_column_names(
+        balance,
+        {name: [value] for name, value in values.items()},
+        BALANCE_SCHEMA.names,
+        "balance_",
+        lambda name, _: where[name],
+    )
+    for name, column in names.items():
+        if values[name] is not None:  # no type to give a column without a value
+            table = table.append_column(column, _extra_column(_json_text([values[name]])))
     return table
 
 

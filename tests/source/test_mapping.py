@@ -333,6 +333,10 @@ def test_a_balance_keeps_the_fields_the_contract_does_not_name() -> None:
     with pytest.raises(ContractViolation) as raised:
         snapshot({**body, "promoCredit": 1, "promo_credit": 2})
     assert raised.value.param == "promo_credit" and raised.value.request_id == "req_bal"
+    with pytest.raises(ContractViolation) as raised:
+        snapshot({**body, "account_region": "us"})  # and account.region
+    assert raised.value.param == "account_region"
+    assert "would load into the column of 'account.region'" in str(raised.value)
 
 
 def test_day_markers_carry_only_the_day() -> None:
