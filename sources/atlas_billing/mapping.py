@@ -670,10 +670,11 @@ def _extra_column_names(
     """The column of each unknown field (by its values, one per row): its own name, or
     `<prefix><name>` where it would load into one of `columns` once dlt normalizes the names
     (snake_case: `Requests` is `requests`). Two fields that would load into one column stop the
-    run, naming the second where it sits (`path(name, row)`)."""
-    ours = {_identifier(name) for name in columns}
+    run, naming the second where it sits (`path(name, row)`), as does a prefixed name that is
+    one of `columns` too."""
+    ours = {_identifier(name): name for name in columns}
     chosen: dict[str, str] = {}
-    taken: dict[str, str] = {}
+    taken = dict(ours)
     for name, values in unknown.items():
         column = f"{prefix}{name}" if _identifier(name) in ours else name
         identifier = _identifier(column)

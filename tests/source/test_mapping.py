@@ -259,6 +259,13 @@ def test_a_bucket_field_the_contract_does_not_name_is_kept_on_each_of_its_rows()
         r = response(page([table_of]))
         mapping.results_table(r, mapping.parse_buckets(r), "costs", "model,api_key")
     assert raised.value.param == "data[0].time_zone"
+    # named `bucket_model` beside our `model`, it would meet a result's own `bucket_model`
+    with pytest.raises(ContractViolation) as raised:
+        named_alike = [{**results[0], "bucket_model": "y"}]
+        r = response(page([{**bucket(DAY, named_alike), "model": "x"}]))
+        mapping.results_table(r, mapping.parse_buckets(r), "costs", "model,api_key")
+    assert raised.value.param == "data[0].model"
+    assert "column 'bucket_model' of another field, 'bucket_model'" in str(raised.value)
 
 
 def test_a_count_that_is_not_an_integer_is_refused() -> None:
