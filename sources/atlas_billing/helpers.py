@@ -767,6 +767,7 @@ class BillingReader:
         """
         group_by = [("group_by[]", key) for key in settings.GRAINS[self.read.grain]]
         typed = mapping.read_typed(kind)
+        columns = mapping.ColumnsOfATable()  # unknown fields' columns, across every chain
 
         def window_job(window: DayRange) -> Callable[[], Iterator[pa.Table]]:
             def run() -> Iterator[pa.Table]:
@@ -779,7 +780,11 @@ class BillingReader:
                     # map() holds no group once mapped: the decoded pages (bytes and structs)
                     # go while their tables wait for dlt and the next group is read
                     mapped = partial(
-                        mapping.pages_tables, kind=kind, grain=self.read.grain, groups=groups
+                        mapping.pages_tables,
+                        kind=kind,
+                        grain=self.read.grain,
+                        groups=groups,
+                        columns=columns,
                     )
                     for tables in map(mapped, in_groups(pages, settings.PAGES_PER_MAPPING)):
                         for table in tables:
@@ -798,10 +803,11 @@ class BillingReader:
 
     def daily_totals(self, name: str, cuts: Sequence[DayRange]) -> Iterator[pa.Table]:
         """One table per window: the ungrouped cost of each day, summed over filter batches."""
+        columns = mapping.ColumnsOfATable()  # unknown fields' columns, across every chain
 
         def window_job(window: DayRange) -> Callable[[], Iterator[pa.Table]]:
             def run() -> Iterator[pa.Table]:
-                rows = self._day_totals(name, window, paced=True)
+                rows = self._day_totals(name, window, paced=True, columns=columns)
                 if rows:
                     self.progress.rows_read(name, len(rows))
                     yield mapping.daily_totals_table(rows)
@@ -814,11 +820,17 @@ class BillingReader:
         )
 
     def _day_totals(
-        self, name: str, window: DayRange, *, paced: bool = False
+        self,
+        name: str,
+        window: DayRange,
+        *,
+        paced: bool = False,
+        columns: mapping.ColumnsOfATable | None = None,
     ) -> list[dict[str, Any]]:
         """The ungrouped /model-costs amount of each day of `window`, summed over filter batches
         (zero for a day without costs), as daily totals rows in date order. `paced`: see
-        `_pages` (the balance's recent days are taken before any page is read)."""
+        `_pages` (the balance's recent days are taken before any page is read). `columns`: the
+        columns of the unknown fields of the table's other windows (`bucket_extra_columns`)."""
         rows: dict[date, dict[str, Any]] = {}
         for batch in self.read.filters:
             params = self._query(window, batch)
@@ -841,7 +853,8 @@ class BillingReader:
                     row["partial"] = bucket.partial or row.get("partial", False)
                     row["covered_until"] = bucket.covered_until
                     # fields the contract does not name: as the first batch gives them
-                    for column, value in mapping.bucket_extra_columns(response, bucket).items():
+                    extra = mapping.bucket_extra_columns(response, bucket, columns)
+                    for column, value in extra.items():
                         row.setdefault(column, value)
         return [rows[day] for day in sorted(rows)]
 

@@ -135,11 +135,25 @@ _BUCKET_FIELDS = ("date", "partial", "covered_until", "start_at", "end_at")
 _BUCKET_KNOWN = {"object", "results", *_BUCKET_FIELDS}
 _TOP_FIELDS = ("scope", "has_more", "next_page", "request_id")
 _MAX_UNKNOWN_FIELDS = 64
-"""Unknown result fields the typed decode learns per endpoint; beyond them, pages are decoded."""
+"""Unknown result and bucket fields the typed decode learns per endpoint; beyond them, pages
+are decoded."""
 _DECODING = threading.Lock()
 _MAPPING = threading.Lock()
-_unknown_fields: dict[str, tuple[str, ...]] = {"costs": (), "usage": ()}
-_decoders: dict[tuple[str, tuple[str, ...]], msgspec.json.Decoder[Any]] = {}
+
+
+@dataclass(frozen=True)
+class _Learned:
+    """The fields the contract does not name that the typed decode of one endpoint has met."""
+
+    results: tuple[str, ...] = ()
+    buckets: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.results) + len(self.buckets)
+
+
+_learned: dict[str, _Learned] = {"costs": _Learned(), "usage": _Learned()}
+_decoders: dict[tuple[str, _Learned], msgspec.json.Decoder[Any]] = {}
 
 
 def read_typed(kind: str) -> PageReader:
@@ -150,7 +164,7 @@ def read_typed(kind: str) -> PageReader:
     by the mapping), or None where the page does not have that shape (the client then decodes
     it as Python objects, and the mapping names what is wrong).
 
-    Result fields the contract does not name are learned as they come and kept (the result
+    Result and bucket fields the contract does not name are learned as they come and kept (the
     structs refuse a field they do not know, so none is dropped). Structs cost far less than
     dicts to build and to read; one page is decoded at a time in the process, because the
     decode holds the GIL (README, performance, step 12).
@@ -169,39 +183,46 @@ def read_typed(kind: str) -> PageReader:
 
 def _decode_typed(content: bytes, kind: str) -> Any:
     while True:
-        known = _unknown_fields[kind]
+        learned = _learned[kind]
         try:
-            return _decoder(kind, known).decode(content)
+            return _decoder(kind, learned).decode(content)
         except msgspec.ValidationError:
-            new = _new_result_fields(content, kind, known)
-            if not new or len(known) + len(new) > _MAX_UNKNOWN_FIELDS:
+            more = _learn(content, kind, learned)
+            if more is None or len(more) > _MAX_UNKNOWN_FIELDS:
                 return None
-            _unknown_fields[kind] = tuple(sorted({*known, *new}))
+            _learned[kind] = more
         except msgspec.DecodeError:
             return None
 
 
-def _new_result_fields(content: bytes, kind: str, known: tuple[str, ...]) -> set[str]:
-    """Result fields of the page that neither the contract nor `known` name (none where the
-    page does not have the shape of a list page)."""
+def _learn(content: bytes, kind: str, learned: _Learned) -> _Learned | None:
+    """`learned` and the result and bucket fields of the page that neither the contract nor
+    `learned` name; None where there are none (the page fails the decode for another reason)
+    or the page does not have the shape of a list page."""
     try:
         buckets = msgspec.json.decode(content)["data"]
         results = [result for bucket in buckets for result in bucket["results"]]
     except (msgspec.DecodeError, TypeError, KeyError):
-        return set()
+        return None
     if not all(type(result) is dict for result in results):
-        return set()
-    names = set(chain.from_iterable(results))
-    return names - _KNOWN_FIELDS[kind] - set(known)
+        return None
+    of_results = set(chain.from_iterable(results)) - _KNOWN_FIELDS[kind] - set(learned.results)
+    of_buckets = set(chain.from_iterable(buckets)) - _BUCKET_KNOWN - set(learned.buckets)
+    if not of_results and not of_buckets:
+        return None
+    return _Learned(
+        tuple(sorted({*learned.results, *of_results})),
+        tuple(sorted({*learned.buckets, *of_buckets})),
+    )
 
 
 def _unknown_attribute(name: str) -> str:
-    """The struct attribute of an unknown result field: any JSON key, as an identifier."""
+    """The struct attribute of an unknown field: any JSON key, as an identifier."""
     return f"unknown_{name.encode().hex()}"
 
 
-def _decoder(kind: str, unknown: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
-    decoder = _decoders.get((kind, unknown))
+def _decoder(kind: str, learned: _Learned) -> msgspec.json.Decoder[Any]:
+    decoder = _decoders.get((kind, learned))
     if decoder is None:
         # typed as the contract has them, so the decode checks them; a result of another shape
         # fails it, and the reference path names the field
@@ -214,22 +235,22 @@ def _decoder(kind: str, unknown: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
             fields.append(("amount", _Amount))
         else:  # a count the API leaves out is null
             fields.extend((name, int | None, None) for name in USAGE_COUNT_FIELDS)
-        fields.extend((_unknown_attribute(name), Any, msgspec.UNSET) for name in unknown)
         result: Any = msgspec.defstruct(
             f"{kind}_result",
-            fields,
-            rename={_unknown_attribute(name): name for name in unknown},
+            [*fields, *_unknown_fields(learned.results)],
+            rename={_unknown_attribute(name): name for name in learned.results},
             forbid_unknown_fields=True,
             gc=False,
             kw_only=True,
         )
-        # a bucket field the contract does not name: the page is decoded, which keeps it
         bucket: Any = msgspec.defstruct(
             f"{kind}_bucket",
             [
                 *((name, Any, msgspec.UNSET) for name in ("object", *_BUCKET_FIELDS)),
                 ("results", list[result]),
+                *_unknown_fields(learned.buckets),
             ],
+            rename={_unknown_attribute(name): name for name in learned.buckets},
             forbid_unknown_fields=True,
             gc=False,
             kw_only=True,
@@ -240,8 +261,23 @@ def _decoder(kind: str, unknown: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
             gc=False,
             kw_only=True,
         )
-        decoder = _decoders[(kind, unknown)] = msgspec.json.Decoder(page)
+        decoder = _decoders[(kind, learned)] = msgspec.json.Decoder(page)
     return decoder
+
+
+def _unknown_fields(names: Iterable[str]) -> list[tuple[str, Any, Any]]:
+    """Struct fields for learned fields: any JSON value, or `_ABSENT` where left out."""
+    return [(_unknown_attribute(name), Any, msgspec.UNSET) for name in names]
+
+
+@functools.lru_cache(maxsize=64)
+def _learned_bucket_fields(bucket_type: Any) -> tuple[tuple[str, str], ...]:
+    """(field, attribute) of each learned field of a typed bucket's struct type."""
+    return tuple(
+        (f.encode_name, f.name)
+        for f in msgspec.structs.fields(bucket_type)
+        if f.encode_name not in _BUCKET_KNOWN
+    )
 
 
 BALANCE_MONEY_FIELDS = (
@@ -373,8 +409,7 @@ class Bucket:
     field: str
     """Where the bucket sits in the response, for error messages (`data[3]`)."""
     extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    """Fields the contract does not name (only where the page was decoded: the typed reading
-    refuses a bucket with such a field)."""
+    """Fields the contract does not name, as the bucket gives them."""
 
 
 def parse_buckets(response: ApiResponse) -> list[Bucket]:
@@ -409,12 +444,22 @@ def parse_buckets(response: ApiResponse) -> list[Bucket]:
                 end_at=_parse_timestamp(field_of(raw, "end_at"), f"{field}.end_at", response),
                 results=field_of(raw, "results"),
                 field=field,
-                extra={}
-                if response.data is not None
-                else {name: value for name, value in raw.items() if name not in _BUCKET_KNOWN},
+                extra=_bucket_extra(raw, response.data is not None),
             )
         )
     return buckets
+
+
+def _bucket_extra(raw: Any, typed: bool) -> dict[str, Any]:
+    """The fields of a bucket the contract does not name (of a typed bucket, those it has of
+    the fields learned, `read_typed`)."""
+    if not typed:
+        return {name: value for name, value in raw.items() if name not in _BUCKET_KNOWN}
+    return {
+        name: value
+        for name, attribute in _learned_bucket_fields(raw.__class__)
+        if (value := getattr(raw, attribute)) is not _ABSENT
+    }
 
 
 def _dict_field(raw: dict[str, Any], name: str) -> Any:
@@ -469,6 +514,35 @@ class GroupsOfADay:
             self._groups |= new
 
 
+class ColumnsOfATable:
+    """The fields the contract does not name that went into each column of one table in a run,
+    across pages mapped apart (other request chains, other groups of pages).
+
+    Within a page, two fields that would load into one column stop the run
+    (`_extra_column_names`). Across pages they would not meet until dlt merged them into one
+    column without a word (a bucket's `tier` on one day, a result's `tier` on another) or
+    failed on names that normalize alike, naming neither field; with this, the second stops the
+    run the same way. Safe to share between reading threads.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fields: dict[str, str] = {}
+
+    def claim(self, response: ApiResponse, column: str, field: str, where: str) -> None:
+        """`field` (e.g. `result field 'tier'`), at `where` in `response`, loads into `column`
+        (as dlt names it); refused where another field of the run's pages loads into it."""
+        with self._lock:
+            other = self._fields.setdefault(column, field)
+        if other != field:
+            raise violation(
+                response,
+                where,
+                f"would load into the column {column!r} of another field of this run's pages,"
+                f" the {other}",
+            )
+
+
 def response_scope(response: ApiResponse) -> str | None:
     """The `scope` a list response says it covers."""
     return _optional_text(response.body.get("scope"), "scope", response)
@@ -480,6 +554,7 @@ def results_table(
     kind: str,
     grain: str,
     groups: GroupsOfADay | None = None,
+    columns: ColumnsOfATable | None = None,
 ) -> pa.Table:
     """The results of one /model-costs (`kind="costs"`) or /model-usage page as rows, as they
     are loaded.
@@ -487,9 +562,10 @@ def results_table(
     Each result becomes one row; the group keys of `grain` must be present (a key not grouped on
     may come along, e.g. `model_type`, and is kept). Fields the contract does not name become
     extra columns (objects and lists as JSON text). With `groups`, a group sent twice in a day
-    is refused (`GroupsOfADay`).
+    is refused (`GroupsOfADay`); with `columns`, an unknown field that would load into the
+    column of another one of the table's (`ColumnsOfATable`).
     """
-    return pages_tables([(response, buckets)], kind, grain, groups)[0]
+    return pages_tables([(response, buckets)], kind, grain, groups, columns)[0]
 
 
 def pages_tables(
@@ -497,13 +573,14 @@ def pages_tables(
     kind: str,
     grain: str,
     groups: GroupsOfADay | None = None,
+    columns: ColumnsOfATable | None = None,
 ) -> list[pa.Table]:
     """`results_table` of each page, checked in page order against `groups`; pages read typed
     are mapped in one pass over all their rows (the cost of a pass is mostly per call, not per
     row), and page by page where one breaks the contract, so that the error names its page."""
     if len(pages) > 1 and all(response.data is not None for response, _ in pages):
         try:
-            tables, page_groups = _mapped(pages, kind, grain)
+            tables, page_groups = _mapped(pages, kind, grain, columns)
         except ContractViolation:
             pass
         else:
@@ -513,7 +590,7 @@ def pages_tables(
             return tables
     tables = []
     for response, buckets in pages:
-        (table,), (some,) = _mapped([(response, buckets)], kind, grain)
+        (table,), (some,) = _mapped([(response, buckets)], kind, grain, columns)
         if groups is not None:
             groups.check(response, buckets, some)
         tables.append(table)
@@ -521,18 +598,24 @@ def pages_tables(
 
 
 def _mapped(
-    pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]], kind: str, grain: str
+    pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]],
+    kind: str,
+    grain: str,
+    columns: ColumnsOfATable | None,
 ) -> tuple[list[pa.Table], list[list[Group]]]:
     """The results of each of `pages` (read typed, or one decoded page); pages read typed are
     mapped one group at a time in the process (see the module's doc)."""
     if pages[0][0].data is None:
-        return _results_tables(pages, kind, grain)
+        return _results_tables(pages, kind, grain, columns)
     with _MAPPING:
-        return _results_tables(pages, kind, grain)
+        return _results_tables(pages, kind, grain, columns)
 
 
 def _results_tables(
-    pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]], kind: str, grain: str
+    pages: Sequence[tuple[ApiResponse, Sequence[Bucket]]],
+    kind: str,
+    grain: str,
+    columns: ColumnsOfATable | None,
 ) -> tuple[list[pa.Table], list[list[Group]]]:
     # a page is a few buckets of many results: work column by column, not row by row
     response = pages[0][0]  # names what breaks the contract: a group of pages is mapped again
@@ -619,10 +702,10 @@ def _results_tables(
         if (values := column(name)).count(_ABSENT) < len(values)
     }
     columns_of_results = _extra_column_names(
-        response, unknown, arrays, "result_", lambda name, n: f"{where(n)}.{name}"
+        response, unknown, arrays, "result_", lambda name, n: f"{where(n)}.{name}", columns
     )
     extra_columns = [(column, unknown[name]) for name, column in columns_of_results.items()]
-    # a bucket's fields the contract does not name go on each of its rows (decoded pages only)
+    # a bucket's fields the contract does not name go on each of its rows
     of_buckets = {}
     for name in sorted({name for bucket in buckets for name in bucket.extra}):
         per_bucket = ([bucket.extra.get(name, _ABSENT)] * len(bucket.results) for bucket in buckets)
@@ -635,6 +718,7 @@ def _results_tables(
         [*arrays, *columns_of_results.values()],
         "bucket_",
         lambda name, n: f"{where(n).rsplit('.results', 1)[0]}.{name}",  # row n's bucket
+        columns,
     )
     extra_columns += [(column, of_buckets[name]) for name, column in columns_of_buckets.items()]
     for column_name, values in extra_columns:
@@ -666,20 +750,27 @@ def _extra_column_names(
     columns: Iterable[str],
     prefix: str,
     path: Callable[[str, int], str],
+    table: ColumnsOfATable | None = None,
 ) -> dict[str, str]:
     """The column of each unknown field (by its values, one per row): its own name, or
     `<prefix><name>` where it would load into one of `columns` once dlt normalizes the names
     (snake_case: `Requests` is `requests`). Two fields that would load into one column stop the
     run, naming the second where it sits (`path(name, row)`), as does a prefixed name that is
-    one of `columns` too."""
+    one of `columns` too; with `table`, so does a field that would load into the column of
+    another field of the table's other pages."""
     ours = {_identifier(name): name for name in columns}
     chosen: dict[str, str] = {}
     taken = dict(ours)
     for name, values in unknown.items():
-        column = f"{prefix}{name}" if _identifier(name) in ours else name
-        identifier = _identifier(column)
+        row = next(n for n, value in enumerate(values) if value is not _ABSENT)
+        try:
+            column = f"{prefix}{name}" if _identifier(name) in ours else name
+            identifier = _identifier(column)
+        except ValueError:  # dlt names no column after an empty or blank name
+            raise violation(
+                response, path(name, row), f"is a field whose name no column can take: {name!r}"
+            ) from None
         if identifier in taken:
-            row = next(n for n, value in enumerate(values) if value is not _ABSENT)
             raise violation(
                 response,
                 path(name, row),
@@ -688,7 +779,13 @@ def _extra_column_names(
             )
         taken[identifier] = name
         chosen[name] = column
+        if table is not None:
+            table.claim(response, identifier, f"{_PLACES[prefix]} {name!r}", path(name, row))
     return chosen
+
+
+_PLACES = {"result_": "result field", "bucket_": "bucket field", "balance_": "balance field"}
+"""What a prefix of `_extra_column_names` says of where its fields sit."""
 
 
 @functools.lru_cache(maxsize=1024)
@@ -971,15 +1068,19 @@ def daily_totals_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
     return table
 
 
-def bucket_extra_columns(response: ApiResponse, bucket: Bucket) -> dict[str, Any]:
+def bucket_extra_columns(
+    response: ApiResponse, bucket: Bucket, columns: ColumnsOfATable | None = None
+) -> dict[str, Any]:
     """The fields of an ungrouped page's bucket the contract does not name, by the column of
-    daily_cost_totals each goes to (`bucket_<name>` where it would load into one of ours)."""
+    daily_cost_totals each goes to (`bucket_<name>` where it would load into one of ours; with
+    `columns`, refused where another field of the table's takes that column)."""
     names = _extra_column_names(
         response,
         {name: [value] for name, value in bucket.extra.items()},
         DAILY_TOTALS_SCHEMA.names,
         "bucket_",
         lambda name, _: f"{bucket.field}.{name}",
+        columns,
     )
     return {column: bucket.extra[name] for name, column in names.items()}
 

@@ -236,6 +236,29 @@ def test_an_unknown_field_dlt_would_load_into_another_column_is_renamed_or_refus
     assert "column 'audio_seconds' of another field, 'audioSeconds'" in str(raised.value)
 
 
+def test_a_field_whose_name_dlt_gives_no_column_is_refused() -> None:
+    key = {"model": "m", "api_key_id": "ak_1", "amount": money("1.000000")}
+    blank = response(page([{**bucket(DAY, [key]), " ": 1}]))
+    balance = response({"object": "balance", "scope": "account", "": 1}, "/balance")
+    with pytest.raises(ContractViolation) as of_result:
+        table([{**key, "": 1}])
+    with pytest.raises(ContractViolation) as of_bucket:
+        mapping.results_table(blank, mapping.parse_buckets(blank), "costs", "model,api_key")
+    with pytest.raises(ContractViolation) as of_balance:
+        mapping.balance_table(
+            balance,
+            costs_scope="account",
+            partial_day=DAY,
+            partial_day_cost=None,
+            partial_day_covered_until=None,
+        )
+
+    assert of_result.value.param == "data[0].results[0]."
+    assert of_bucket.value.param == "data[0]. " and of_balance.value.param == ""
+    for raised in (of_result, of_bucket, of_balance):
+        assert "a field whose name no column can take" in str(raised.value)
+
+
 def test_a_bucket_field_the_contract_does_not_name_is_kept_on_each_of_its_rows() -> None:
     results = [
         {"model": "m", "api_key_id": "ak_1", "amount": money("1.000000"), "tier": 1},
@@ -245,7 +268,7 @@ def test_a_bucket_field_the_contract_does_not_name_is_kept_on_each_of_its_rows()
     other = {**bucket(date(2026, 5, 2), results[:1]), "tier": None}
     empty = {**bucket(date(2026, 5, 3), []), "timezone": "CET"}  # no row to carry it
     r = response(page([day, other, empty]))
-    assert r.data is None  # the typed reading leaves such a page to the reference path
+    assert (r.data is not None) == (reading == "typed")  # the typed reading learns them
 
     rows = mapping.results_table(r, mapping.parse_buckets(r), "costs", "model,api_key").to_pylist()
 
@@ -531,6 +554,27 @@ def test_unknown_result_fields_are_learned_and_kept_by_the_typed_reading() -> No
     # the learned field is kept where it comes, and takes no column where it does not
     typed, reference = typed_and_decoded(usage(date(2026, 5, 2)), "usage")
     assert name not in typed.column_names and typed.equals(reference)
+
+
+@pytest.mark.parametrize("each_reading", ["typed"], indirect=True)
+def test_unknown_bucket_fields_are_learned_and_kept_by_the_typed_reading() -> None:
+    # so a field the API adds to its buckets does not send every page to the reference path
+    def costs(day: date, **fields: Any) -> bytes:
+        result = {"model": "m", "api_key_id": "ak_1", "amount": money("1.000000")}
+        return orjson.dumps(page([{**bucket(day, [result, {**result, "model": "n"}]), **fields}]))
+
+    name = f"field_{id(object())}"  # new to this process, whatever ran before
+    typed, reference = typed_and_decoded(costs(DAY, **{name: {"tz": "UTC"}, "model": 1}))
+    assert typed.column(name).to_pylist() == ['{"tz": "UTC"}'] * 2
+    assert typed.column("bucket_model").to_pylist() == [1, 1]  # beside our `model`
+    assert typed.equals(reference)
+    # the learned fields are kept where they come, and take no column where they do not (or
+    # are only null: no type to give it, as for a result's field)
+    for fields in ({}, {name: None}):
+        typed, reference = typed_and_decoded(costs(date(2026, 5, 3), **fields))
+        assert {name, "bucket_model"}.isdisjoint(typed.column_names) and typed.equals(reference)
+    typed, reference = typed_and_decoded(costs(date(2026, 5, 2), **{name: 2}))
+    assert typed.column(name).to_pylist() == [2, 2] and typed.equals(reference)
 
 
 @pytest.mark.parametrize("each_reading", ["typed"], indirect=True)

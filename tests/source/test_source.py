@@ -47,6 +47,15 @@ def _load_one_day(
         pipeline.run(source.with_resources(resource))
 
 
+def _violation(raised: BaseException) -> ContractViolation:
+    """The ContractViolation behind a failed pipeline step."""
+    cause: BaseException | None = raised
+    while cause is not None and not isinstance(cause, ContractViolation):
+        cause = cause.__cause__ or cause.__context__
+    assert isinstance(cause, ContractViolation), raised
+    return cause
+
+
 def test_the_source_is_configured_from_the_environment_and_keeps_the_key_out_of_the_trace(
     pipeline: dlt.Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -143,10 +152,7 @@ def test_a_response_that_breaks_the_contract_stops_the_load_and_commits_nothing(
         )
         pipeline.run(source.with_resources("model_costs"))
 
-    cause: BaseException | None = raised.value
-    while cause is not None and not isinstance(cause, ContractViolation):
-        cause = cause.__cause__ or cause.__context__
-    assert isinstance(cause, ContractViolation)
+    cause = _violation(raised.value)
     assert cause.endpoint == "/model-costs" and cause.param == field
     assert cause.request_id == "req_broken"
     assert "closed_through" not in str(pipeline.state)
@@ -204,14 +210,47 @@ def test_a_day_total_of_amounts_in_two_currencies_is_refused(
             model_ids=models if across == "filter_batches" else None,
         )
 
-    cause: BaseException | None = raised.value
-    while cause is not None and not isinstance(cause, ContractViolation):
-        cause = cause.__cause__ or cause.__context__
-    assert isinstance(cause, ContractViolation) and cause.request_id == "req_mixed"
+    cause = _violation(raised.value)
+    assert cause.request_id == "req_mixed"
     assert "a total would mix currencies" in str(cause)
     assert cause.param == (
         "data[0].results[1].amount.currency" if across == "results" else "data[0].results"
     )
+    assert "closed_through" not in str(pipeline.state)
+
+
+@pytest.mark.parametrize(
+    ("resource", "first", "second"),
+    [  # (where a field sits, its name) on the first request chain's page, then the second's
+        ("model_usage", ("bucket", "tier"), ("result", "tier")),  # dlt would merge them
+        ("model_usage", ("result", "audioSeconds"), ("result", "audio_seconds")),  # alike in dlt
+        ("daily_cost_totals", ("bucket", "timeZone"), ("bucket", "time_zone")),
+    ],
+)
+def test_unknown_fields_of_two_request_chains_that_would_share_a_column_are_refused(
+    pipeline: dlt.Pipeline,
+    monkeypatch: pytest.MonkeyPatch,
+    resource: str,
+    first: tuple[str, str],
+    second: tuple[str, str],
+) -> None:
+    day = date(2026, 5, 9)
+    models = [f"m{n}" for n in range(150)]  # two filter batches, each a request chain
+
+    def route(request: Request) -> Reply:
+        at, name = first if ("model_ids[]", "m0") in request.query else second
+        result = {"model": "m0", "api_key_id": "ak_1", "requests": 1, "amount": money("1.000000")}
+        if at == "result":
+            result[name] = 1
+        day_bucket = {**bucket(day, [result]), **({name: 1} if at == "bucket" else {})}
+        return Reply(body=page([day_bucket], request_id="req_2"))
+
+    with pytest.raises(PipelineStepFailed) as raised:
+        _load_one_day(pipeline, monkeypatch, route, resource, load_balance=False, model_ids=models)
+
+    cause = _violation(raised.value)
+    assert cause.request_id == "req_2" and cause.param.endswith(f".{second[1]}")
+    assert f"of another field of this run's pages, the {first[0]} field {first[1]!r}" in str(cause)
     assert "closed_through" not in str(pipeline.state)
 
 
