@@ -51,18 +51,8 @@ class ApiResponse:
     """The response's HTTP `Date` (UTC): the server's clock, which decides what "today" is."""
     data: list[Any] | None = None
     """A page read typed (`get(typed=...)`, `mapping.read_typed`): its `data`, the buckets as
-    structs. `body` then holds the other top-level fields, and `content` the bytes for
-    `decoded()`."""
-    content: bytes = b""
-
-    def decoded(self) -> ApiResponse:
-        """This response with the whole body as Python objects (the reference the typed reading
-        of a page is checked against)."""
-        if self.data is None:
-            return self
-        return ApiResponse(
-            self.endpoint, orjson.loads(self.content), self.request_id, self.server_time
-        )
+    structs. `body` then holds the other top-level fields. The page's bytes are not kept: a
+    request chain holds a group of pages until they are mapped."""
 
     def require_server_time(self) -> datetime:
         """The server's clock, or a ContractViolation when the response carried no `Date`."""
@@ -557,7 +547,6 @@ def _decode(
         request_id=request_id if isinstance(request_id, str) else header_request_id,
         server_time=_server_time(response),
         data=data,
-        content=b"" if data is None else response.data,
     )
 
 

@@ -48,9 +48,7 @@ def response(body: dict[str, Any], endpoint: str = "/model-costs") -> ApiRespons
         read = mapping.read_typed(PAGE_KINDS[endpoint])(content)
         if read is not None:
             top, data = read
-            return ApiResponse(
-                endpoint, top, top.get("request_id"), SERVER_TIME, data=data, content=content
-            )
+            return ApiResponse(endpoint, top, top.get("request_id"), SERVER_TIME, data=data)
     return ApiResponse(
         endpoint=endpoint,
         body=body,
@@ -441,9 +439,8 @@ def typed_and_decoded(content: bytes, kind: str = "costs") -> tuple[pa.Table, pa
     endpoint = "/model-costs" if kind == "costs" else "/model-usage"
     read = mapping.read_typed(kind)(content)
     assert read is not None, "the page was not read typed"
-    typed = ApiResponse(endpoint, read[0], "req_fake", SERVER_TIME, data=read[1], content=content)
-    assert typed.data is not None
-    decoded = typed.decoded()
+    typed = ApiResponse(endpoint, read[0], "req_fake", SERVER_TIME, data=read[1])
+    decoded = ApiResponse(endpoint, orjson.loads(content), "req_fake", SERVER_TIME)
     return mapping.results_table(
         typed, mapping.parse_buckets(typed), kind, "model,api_key"
     ), mapping.results_table(decoded, mapping.parse_buckets(decoded), kind, "model,api_key")
