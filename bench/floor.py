@@ -6,9 +6,9 @@ transport (urllib3's connection pool, called as the load's client calls it), and
 request chains in flight as the client allows.
 The pages of /model-costs and /model-usage are decoded as the load decodes them
 (`mapping.read_typed`: msgspec's typed decode into the contract's fields, one page at a time),
-the cheapest full parse measured on this machine (~0.3 ms a 150 KB page, orjson ~0.5 ms; README,
-performance, step 12); the small queries with orjson. What is left is the cost of moving and
-parsing the bytes on this machine: no load can be faster.
+the cheapest full parse measured on this machine (~0.3 ms a 150 KB page, orjson ~0.5 ms;
+bench/PERFORMANCE.md, step 12); the small queries with orjson. What is left is the cost of
+moving and parsing the bytes on this machine: no load can be faster.
 """
 
 from __future__ import annotations

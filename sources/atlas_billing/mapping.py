@@ -167,7 +167,7 @@ def read_typed(kind: str) -> PageReader:
     Result and bucket fields the contract does not name are learned as they come and kept (the
     structs refuse a field they do not know, so none is dropped). Structs cost far less than
     dicts to build and to read; one page is decoded at a time in the process, because the
-    decode holds the GIL (README, performance, step 12).
+    decode holds the GIL (bench/PERFORMANCE.md, step 12).
     """
 
     def read(content: bytes) -> tuple[dict[str, Any], list[Any]] | None:
