@@ -777,7 +777,7 @@ class BillingReader:
                     params = self._query(window, group_by, batch)
                     groups = mapping.GroupsOfADay(self.read.grain)
                     pages = self._pages(name, endpoint, window, params, typed)
-                    # map() holds no group once mapped: the decoded pages (bytes and structs)
+                    # map() holds no group once mapped: the decoded pages (structs)
                     # go while their tables wait for dlt and the next group is read
                     mapped = partial(
                         mapping.pages_tables,
