@@ -274,3 +274,25 @@ def test_amounts_in_another_currency_fail_the_build_naming_the_tables(
         assert f"accepted_values_stg_atlas_billing__{table}_currency__usd failed" in str(
             raised.value
         )
+
+
+def test_a_balance_below_a_minimum_before_any_burn_rate_passes_the_runway_tests(
+    account: LoadedAccount,
+) -> None:
+    # $3: below the storage minimum ($5, runway 0), above the model API's ($0.50), and the first
+    # snapshot has no burn rate yet (runway to the model API minimum unknown, null)
+    db = account.copy_db("low_balance.duckdb")
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "update atlas_billing.balance_snapshots set available_usd = 3"
+            " where snapshot_at = (select min(snapshot_at) from atlas_billing.balance_snapshots)"
+        )
+
+    account.build(db, select=["+atlas_billing__balance_history"])
+
+    first = rows(
+        db,
+        "select runway_days_to_model_api_minimum, runway_days_to_storage_minimum"
+        " from {models}.atlas_billing__balance_history order by snapshot_at limit 1",
+    )
+    assert first == [(None, 0)]
