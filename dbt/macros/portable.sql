@@ -1,15 +1,6 @@
 {#- Small portable helpers. Each is a dispatch macro so an adapter that spells it differently
     can override it (adapter__name) without touching the models. -#}
 
-{#- True when both sides are equal or both are null (join keys that may be null). -#}
-{% macro null_safe_equals(left, right) -%}
-    {{ return(adapter.dispatch('null_safe_equals', 'atlas_billing')(left, right)) }}
-{%- endmacro %}
-
-{% macro default__null_safe_equals(left, right) -%}
-    ({{ left }} is not distinct from {{ right }})
-{%- endmacro %}
-
 {#- numerator / denominator, or null when the denominator is null or zero. -#}
 {% macro safe_divide(numerator, denominator) -%}
     {{ return(adapter.dispatch('safe_divide', 'atlas_billing')(numerator, denominator)) }}

@@ -67,10 +67,12 @@ def load_daily(
     runs: int,
     scope: str | None = None,
     member: bool = False,
+    **options: Any,
 ) -> LoadedAccount:
     """Serve the account and load it once a simulated day, the last run at NOW.
 
-    `member` loads with the self-only key, which may not read the balance (no snapshots).
+    `member` loads with the self-only key, which may not read the balance (no snapshots);
+    `options` go to `load` as they are (e.g. `grain`, `source_options`).
     """
     root.mkdir(parents=True, exist_ok=True)
     sim = Simulator(config, now=NOW - timedelta(days=runs - 1))
@@ -85,6 +87,7 @@ def load_daily(
                 pipelines_dir=loaded.pipelines_dir,
                 scope=scope,
                 load_balance=False if member else None,
+                **options,
             )
             now = sim.clock.now()
             loaded.snapshot_times.append(now)

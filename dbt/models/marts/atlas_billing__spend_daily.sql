@@ -1,4 +1,5 @@
-{#- Spend per UTC day, API key and model, with usage counts and unit costs.
+{#- Spend per UTC day, API key and model, with usage counts and unit costs (at the grain the
+    source loaded: with a coarser one, the keys it does not group by are null).
 
     A day is final once it is closed and older than the restatement window: a closed day's cost
     can still change for a few days (failed generations refunded, token-billed video charged on
@@ -74,9 +75,9 @@ joined as (
 
     from costs
     full outer join usage
-        on costs.cost_date = usage.usage_date
-        and {{ atlas_billing.null_safe_equals('costs.model', 'usage.model') }}
-        and {{ atlas_billing.null_safe_equals('costs.api_key_id', 'usage.api_key_id') }}
+        -- the day, grain and the grain's group keys: at any grain one cost row meets its usage
+        -- row and no other (a coarser grain leaves model or key null on every row)
+        on costs.row_key = usage.row_key
 
 ),
 
