@@ -358,13 +358,25 @@ def _reconciliation(marts: _Marts) -> str:
         """
         select count(*), min(period_start), max(period_end), sum(model_spend_usd),
                sum(other_spend_usd), sum(top_ups_usd), sum(expired_credits_usd),
-               {bool_or}(costs_scope <> 'account'), {bool_or}(model_spend_basis = 'partial_days')
+               {bool_or}(costs_scope <> 'account'), {bool_or}(costs_filtered),
+               {bool_or}(model_spend_basis = 'partial_days')
         from {schema}.atlas_billing__balance_reconciliation
         """
     )
     if summary is None or not summary[0]:
         return "Reconciliation\n  needs two balance snapshots (run the load again later)"
-    count, first, last, model, other, top_ups, expired, any_self, any_partial_days = summary
+    (
+        count,
+        first,
+        last,
+        model,
+        other,
+        top_ups,
+        expired,
+        any_self,
+        any_filtered,
+        any_partial_days,
+    ) = summary
     statuses = marts.rows(
         """
         select status, count(*) from {schema}.atlas_billing__balance_reconciliation
@@ -390,6 +402,12 @@ def _reconciliation(marts: _Marts) -> str:
         lines.append(
             "  costs were loaded with scope=self for some intervals: they cover one user's keys,"
             " so those intervals are not reconciled against the account balance"
+        )
+    if any_filtered:
+        lines.append(
+            "  costs were loaded with filters (model_ids, api_key_ids, model_types) for some"
+            " intervals: they leave out part of the account's spend, so those intervals are not"
+            " reconciled against the account balance"
         )
     flagged = marts.rows(
         """

@@ -934,6 +934,7 @@ class BillingReader:
         snapshot = mapping.balance_table(
             balance,
             costs_scope=self.read.scope,
+            costs_filtered=self.read.filters != [[]],
             partial_day=today,
             partial_day_cost=partial_day.get("amount_usd"),
             partial_day_covered_until=partial_day.get("covered_until"),

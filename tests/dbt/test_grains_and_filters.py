@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from dbt_support import NOW, load_daily, rows
 
-from simulator import AccountConfig
+from pipelines.report import render_report
+from simulator import AccountConfig, Simulator
 
 CONFIG = AccountConfig(seed=11, n_keys=3, n_models=4, first_day=NOW.date() - timedelta(days=20))
 
@@ -47,3 +48,29 @@ def test_spend_daily_adds_up_at_a_coarser_grain(tmp_path: Path, grain: str) -> N
         " except select cost_date, amount_usd from {models}.stg_atlas_billing__daily_cost_totals",
     )
     assert per_day == []
+
+
+def test_costs_loaded_with_filters_are_not_reconciled_against_the_balance(tmp_path: Path) -> None:
+    # the balance is the whole account's; costs of two of its models cannot explain it
+    models = [model.name for model in Simulator(CONFIG, now=NOW).account.models[:2]]
+    account = load_daily(CONFIG, tmp_path, runs=3, source_options={"model_ids": models})
+    account.build()
+
+    assert {m for (m,) in rows(account.db, "select distinct model from atlas_billing.model_costs")}
+    assert (
+        rows(
+            account.db,
+            "select status, costs_filtered, model_spend_usd, other_spend_usd"
+            " from {models}.atlas_billing__balance_reconciliation",
+        )
+        == [("not_reconciled_filtered", True, None, None)] * 2
+    )
+    assert "costs were loaded with filters" in render_report(account.db)
+    assert (
+        rows(
+            account.db,
+            "select distinct model from atlas_billing.model_costs where model not in (?, ?)",
+            models,
+        )
+        == []
+    )

@@ -81,6 +81,8 @@ paired as (
         partial_day_cost_usd as closing_partial_day_cost_usd,
         lag(costs_scope) over (order by snapshot_at) as opening_costs_scope,
         costs_scope as closing_costs_scope,
+        lag(costs_filtered) over (order by snapshot_at) as opening_costs_filtered,
+        costs_filtered as closing_costs_filtered,
         lag(observed_from_date) over (order by snapshot_at) as opening_observed_from_date,
         lag(observed_cost_usd) over (order by snapshot_at) as opening_observed_cost_usd,
         observed_from_date as closing_observed_from_date
@@ -172,6 +174,9 @@ final as (
                 then intervals.closing_costs_scope
             else coalesce(intervals.opening_costs_scope, intervals.closing_costs_scope)
         end as costs_scope,
+        -- snapshots loaded before the source recorded filters were unfiltered or refused
+        coalesce(intervals.opening_costs_filtered, false)
+            or coalesce(intervals.closing_costs_filtered, false) as costs_filtered,
         intervals.model_spend_basis,
         intervals.opening_observed_from_date,
         intervals.closing_observed_from_date,

@@ -3,6 +3,9 @@
     equation and DECISIONLOG.md for the rules. -#}
 
 {%- set tolerance = var('atlas_billing_reconciliation_tolerance_usd') -%}
+{#- Costs of the whole account: not scope=self, not narrowed by filters (model_ids,
+    api_key_ids, model_types), so they can explain what the account's balance lost. -#}
+{%- set covers_the_account = "(costs_scope = 'account' and not costs_filtered)" -%}
 
 with movements as (
 
@@ -17,6 +20,7 @@ final as (
         period_end,
         period_days,
         costs_scope,
+        costs_filtered,
         opening_balance_usd,
         closing_balance_usd,
         balance_change_usd,
@@ -24,8 +28,8 @@ final as (
         ledger_top_ups_usd,
         inferred_top_ups_usd,
         expired_credits_usd,
-        case when costs_scope = 'account' then model_spend_usd end as model_spend_usd,
-        case when costs_scope = 'account' then other_spend_usd end as other_spend_usd,
+        case when {{ covers_the_account }} then model_spend_usd end as model_spend_usd,
+        case when {{ covers_the_account }} then other_spend_usd end as other_spend_usd,
         spend_drawn_usd,
         opening_partial_day_date,
         opening_partial_day_cost_usd,
@@ -36,6 +40,7 @@ final as (
         closed_days_found,
         case
             when costs_scope <> 'account' then 'not_reconciled_scope_self'
+            when costs_filtered then 'not_reconciled_filtered'
             when model_spend_usd is null or closed_days_found < closed_days_expected
                 then 'missing_model_costs'
             when other_spend_usd < 0

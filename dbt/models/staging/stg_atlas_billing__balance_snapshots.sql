@@ -24,6 +24,7 @@
     ('credit_grant_remaining_overdraft_usd', money),
     ('credit_grant_overdrawn_usd', money),
     ('costs_scope', text),
+    ('costs_filtered', dbt.type_boolean()),
     ('partial_day_date', 'date'),
     ('partial_day_cost_usd', money),
     ('partial_day_covered_until', timestamp),
