@@ -4,6 +4,8 @@
 
     remaining_usd comes from the latest balance snapshot at or before the as-of moment (see
     int_atlas_billing__credit_lot_balances); a lot that has expired by the as-of moment holds 0.
+    A lot bought after that snapshot is left out until a snapshot has seen it: what it holds is
+    not known before (spending may have drawn it), and 0 would be wrong.
 
     projected_unused_usd: spending draws subscription credits, then cash, then bonus credits,
     oldest lot first within each. A lot starts being drawn once everything ahead of it is gone:
@@ -95,6 +97,10 @@ lots_as_of as (
     left join lot_balances
         on lots.lot_id = lot_balances.lot_id
     where lots.purchased_at <= balance_snapshot.as_of_at
+        and (
+            balance_snapshot.snapshot_at is null
+            or lots.purchased_at <= balance_snapshot.snapshot_at
+        )
 
 ),
 
