@@ -9,6 +9,44 @@
     {{ return(columns | map(attribute='name') | map('lower') | list) }}
 {%- endmacro %}
 
+{#- The columns of a relation by lower-case name, each its data type as the warehouse names it
+    (lower case); empty when the relation is none or before execute. -#}
+{% macro column_types(relation) -%}
+    {%- set types = {} -%}
+    {%- if execute and relation is not none -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do types.update({column.name | lower: column.data_type | lower}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(types) }}
+{%- endmacro %}
+
+{#- A loaded timestamp as TIMESTAMP in UTC whatever the session's time zone, or a typed null
+    when the table lacks the column. `column_types`: from `column_types` (a list of names is
+    taken as columns without time zone). DuckDB casts TIMESTAMP WITH TIME ZONE, as dlt loads
+    timestamps, to the session's local time: UTC under this project's profile, but not under a
+    profile of one's own that leaves DuckDB's TimeZone at the machine's. -#}
+{% macro utc_timestamp(column_types, column_name) -%}
+    {%- if execute and column_name | lower not in column_types -%}
+        cast(null as {{ dbt.type_timestamp() }})
+    {%- else -%}
+        {{ return(adapter.dispatch('utc_timestamp', 'atlas_billing')(column_types, column_name)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__utc_timestamp(column_types, column_name) -%}
+    cast({{ column_name }} as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{% macro duckdb__utc_timestamp(column_types, column_name) -%}
+    {%- if column_types is mapping
+        and 'with time zone' in column_types.get(column_name | lower, '') -%}
+        timezone('UTC', {{ column_name }})
+    {%- else -%}
+        cast({{ column_name }} as {{ dbt.type_timestamp() }})
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The column if the loaded table has it, else a typed null. dlt creates a column only once a
     value arrives, and the API may omit optional fields (credit_grant, images, videos, ...). -#}
 {% macro column_or_null(column_names, column_name, data_type) -%}
@@ -56,9 +94,12 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- cast(column as data_type), or a null of that type when the loaded table lacks the column. -#}
+{#- cast(column as data_type), or a null of that type when the loaded table lacks the column; a
+    timestamp in UTC (`utc_timestamp`, given the `column_types` of the table). -#}
 {% macro typed_column(column_names, column_name, data_type) -%}
-    {%- if not execute or column_name | lower in column_names -%}
+    {%- if data_type == dbt.type_timestamp() -%}
+        {{ atlas_billing.utc_timestamp(column_names, column_name) }}
+    {%- elif not execute or column_name | lower in column_names -%}
         cast({{ column_name }} as {{ data_type }})
     {%- else -%}
         cast(null as {{ data_type }})

@@ -1,7 +1,7 @@
 {#- Loads made before the source recorded observations have no such table: then this is empty,
     and the reconciliation falls back to the partial days of the snapshots. -#}
 {%- set observations = atlas_billing.existing_relation(source('atlas_billing', 'balance_cost_observations')) -%}
-{%- set columns = atlas_billing.column_names(observations) -%}
+{%- set columns = atlas_billing.column_types(observations) -%}
 {%- set typed_columns = [
     ('snapshot_at', dbt.type_timestamp()),
     ('date', 'date'),

@@ -2,7 +2,7 @@
     marts that need a balance are empty too, while spend still builds. Every field of /balance
     but `object` and `scope` may be absent, so every column may be missing. -#}
 {%- set snapshots = atlas_billing.existing_relation(source('atlas_billing', 'balance_snapshots')) -%}
-{%- set columns = atlas_billing.column_names(snapshots) -%}
+{%- set columns = atlas_billing.column_types(snapshots) -%}
 {%- set money = atlas_billing.type_money() -%}
 {%- set text = dbt.type_string() -%}
 {%- set timestamp = dbt.type_timestamp() -%}

@@ -1,3 +1,5 @@
+{%- set columns = atlas_billing.column_types(source('atlas_billing', 'daily_cost_totals')) -%}
+
 with source as (
 
     select * from {{ source('atlas_billing', 'daily_cost_totals') }}
@@ -12,7 +14,7 @@ renamed as (
         {{ atlas_billing.money('amount_usd') }} as amount_usd,
         currency,
         partial as is_partial,
-        cast(covered_until as {{ dbt.type_timestamp() }}) as covered_until
+        {{ atlas_billing.utc_timestamp(columns, 'covered_until') }} as covered_until
 
     from source
 

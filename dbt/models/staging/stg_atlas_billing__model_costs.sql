@@ -1,4 +1,4 @@
-{%- set columns = atlas_billing.column_names(source('atlas_billing', 'model_costs')) -%}
+{%- set columns = atlas_billing.column_types(source('atlas_billing', 'model_costs')) -%}
 
 with source as (
 
@@ -16,9 +16,9 @@ renamed as (
         {{ atlas_billing.column_or_null(columns, 'model', dbt.type_string()) }} as model,
         {{ atlas_billing.column_or_null(columns, 'api_key_id', dbt.type_string()) }} as api_key_id,
         partial as is_partial,
-        cast(covered_until as {{ dbt.type_timestamp() }}) as covered_until,
-        cast(start_at as {{ dbt.type_timestamp() }}) as start_at,
-        cast(end_at as {{ dbt.type_timestamp() }}) as end_at,
+        {{ atlas_billing.utc_timestamp(columns, 'covered_until') }} as covered_until,
+        {{ atlas_billing.utc_timestamp(columns, 'start_at') }} as start_at,
+        {{ atlas_billing.utc_timestamp(columns, 'end_at') }} as end_at,
         {{ atlas_billing.money('amount_usd') }} as amount_usd,
         currency
 

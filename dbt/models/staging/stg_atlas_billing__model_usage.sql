@@ -1,4 +1,4 @@
-{%- set columns = atlas_billing.column_names(source('atlas_billing', 'model_usage')) -%}
+{%- set columns = atlas_billing.column_types(source('atlas_billing', 'model_usage')) -%}
 
 with source as (
 
@@ -16,7 +16,7 @@ renamed as (
         {{ atlas_billing.column_or_null(columns, 'model', dbt.type_string()) }} as model,
         {{ atlas_billing.column_or_null(columns, 'api_key_id', dbt.type_string()) }} as api_key_id,
         partial as is_partial,
-        cast(covered_until as {{ dbt.type_timestamp() }}) as covered_until,
+        {{ atlas_billing.utc_timestamp(columns, 'covered_until') }} as covered_until,
         cast({{ atlas_billing.column_or_null(columns, 'requests', dbt.type_bigint()) }} as {{ dbt.type_bigint() }}) as requests,
         cast({{ atlas_billing.column_or_null(columns, 'input_tokens', dbt.type_bigint()) }} as {{ dbt.type_bigint() }}) as input_tokens,
         cast({{ atlas_billing.column_or_null(columns, 'output_tokens', dbt.type_bigint()) }} as {{ dbt.type_bigint() }}) as output_tokens,
