@@ -2,11 +2,7 @@
 
 {#- The lower-cased column names of a relation (empty at parse time). -#}
 {% macro column_names(relation) -%}
-    {%- if not execute or relation is none -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(relation) -%}
-    {{ return(columns | map(attribute='name') | map('lower') | list) }}
+    {{ return(atlas_billing.column_types(relation).keys() | list) }}
 {%- endmacro %}
 
 {#- The columns of a relation by lower-case name, each its data type as the warehouse names it
