@@ -18,10 +18,10 @@
 {%- endmacro %}
 
 {#- A loaded timestamp as TIMESTAMP in UTC whatever the session's time zone, or a typed null
-    when the table lacks the column. `column_types`: from `column_types` (a list of names is
-    taken as columns without time zone). DuckDB casts TIMESTAMP WITH TIME ZONE, as dlt loads
-    timestamps, to the session's local time: UTC under this project's profile, but not under a
-    profile of one's own that leaves DuckDB's TimeZone at the machine's. -#}
+    when the table lacks the column (`column_types`: the table's, from `column_types`). DuckDB
+    casts TIMESTAMP WITH TIME ZONE, as dlt loads timestamps, to the session's local time: UTC
+    under this project's profile, but not under a profile of one's own that leaves DuckDB's
+    TimeZone at the machine's. -#}
 {% macro utc_timestamp(column_types, column_name) -%}
     {%- if execute and column_name | lower not in column_types -%}
         cast(null as {{ dbt.type_timestamp() }})
@@ -35,8 +35,7 @@
 {%- endmacro %}
 
 {% macro duckdb__utc_timestamp(column_types, column_name) -%}
-    {%- if column_types is mapping
-        and 'with time zone' in column_types.get(column_name | lower, '') -%}
+    {%- if 'with time zone' in column_types.get(column_name | lower, '') -%}
         timezone('UTC', {{ column_name }})
     {%- else -%}
         cast({{ column_name }} as {{ dbt.type_timestamp() }})
@@ -91,11 +90,12 @@
 {%- endmacro %}
 
 {#- cast(column as data_type), or a null of that type when the loaded table lacks the column; a
-    timestamp in UTC (`utc_timestamp`, given the `column_types` of the table). -#}
-{% macro typed_column(column_names, column_name, data_type) -%}
+    timestamp in UTC (`utc_timestamp`). `columns`: the table's names (`column_names`), or its
+    `column_types` where it has timestamps. -#}
+{% macro typed_column(columns, column_name, data_type) -%}
     {%- if data_type == dbt.type_timestamp() -%}
-        {{ atlas_billing.utc_timestamp(column_names, column_name) }}
-    {%- elif not execute or column_name | lower in column_names -%}
+        {{ atlas_billing.utc_timestamp(columns, column_name) }}
+    {%- elif not execute or column_name | lower in columns -%}
         cast({{ column_name }} as {{ data_type }})
     {%- else -%}
         cast(null as {{ data_type }})

@@ -530,15 +530,17 @@ class ColumnsOfATable:
         self._lock = threading.Lock()
         self._fields: dict[str, str] = {}
 
-    def claim(self, response: ApiResponse, column: str, field: str, where: str) -> None:
-        """`field` (e.g. `result field 'tier'`), at `where` in `response`, loads into `column`
+    def claim(
+        self, response: ApiResponse, column: str, field: str, where: Callable[[], str]
+    ) -> None:
+        """`field` (e.g. `result field 'tier'`), at `where()` in `response`, loads into `column`
         (as dlt names it); refused where another field of the run's pages loads into it."""
         with self._lock:
             other = self._fields.setdefault(column, field)
         if other != field:
             raise violation(
                 response,
-                where,
+                where(),
                 f"would load into the column {column!r} of another field of this run's pages,"
                 f" the {other}",
             )
@@ -763,25 +765,29 @@ def _extra_column_names(
     chosen: dict[str, str] = {}
     taken = dict(ours)
     for name, values in unknown.items():
-        row = next(n for n, value in enumerate(values) if value is not _ABSENT)
+
+        def where(name: str = name, values: list[Any] = values) -> str:
+            """Where the field first sits (asked only to name it in an error)."""
+            return path(name, next(n for n, value in enumerate(values) if value is not _ABSENT))
+
         try:
             column = f"{prefix}{name}" if _identifier(name) in ours else name
             identifier = _identifier(column)
         except ValueError:  # dlt names no column after an empty or blank name
             raise violation(
-                response, path(name, row), f"is a field whose name no column can take: {name!r}"
+                response, where(), f"is a field whose name no column can take: {name!r}"
             ) from None
         if identifier in taken:
             raise violation(
                 response,
-                path(name, row),
+                where(),
                 f"would load into the column {identifier!r} of another field,"
                 f" {taken[identifier]!r}",
             )
         taken[identifier] = name
         chosen[name] = column
         if table is not None:
-            table.claim(response, identifier, f"{_PLACES[prefix]} {name!r}", path(name, row))
+            table.claim(response, identifier, f"{_PLACES[prefix]} {name!r}", where)
     return chosen
 
 
