@@ -47,9 +47,9 @@ Four 180-day request windows per endpoint, read side by side (a load's windows a
 in flight at once: each window's pages follow one cursor)."""
 DUCKDB_SETTINGS: dict[str, Any] = {"memory_limit": "128MB", "preserve_insertion_order": False}
 """DuckDB settings of the load (override any under `[destination.duckdb.credentials]
-global_config` in dlt config). 128MB: the load's inserts stream, and spill beyond it; on the full
-benchmark's 2-year backfill the peak was 431 MB at 128MB, 606 MB at 256MB, ~900 MB uncapped, at
-the same speed."""
+global_config` in dlt config), with `threads` (see `_load_threads`). 128MB: the load's inserts
+stream, and spill beyond it; on the full benchmark's 2-year backfill the peak was 431 MB at
+128MB, 606 MB at 256MB, ~900 MB uncapped, at the same speed."""
 BALANCE = "balance_snapshots"
 DESTINATIONS = ("duckdb", "bigquery")
 """Destinations `load` can build from a name; BigQuery is configured the dlt way (see
@@ -373,12 +373,27 @@ def _duckdb_credentials(path: Path) -> DuckDbCredentials:
     # asked as a dict: an environment variable holds it as JSON text, which dlt then parses
     # (and refuses, naming the setting, where it is not a JSON object)
     configured = dlt.config.get("destination.duckdb.credentials.global_config", dict)
+    settings = {**DUCKDB_SETTINGS, "threads": _load_threads(), **(configured or {})}
     return DuckDbCredentials(
         # absolute: dlt resolves a relative path against the directory of the pipeline's first
         # run, so the same command run from elsewhere loaded a file other than the one it named
         str(path.resolve()),
-        global_config={**DUCKDB_SETTINGS, **(configured or {})},
+        global_config=settings,
     )
+
+
+def _load_threads() -> int:
+    """DuckDB's threads for the load: half of its own default (the cores it may use), at least 1.
+
+    dlt inserts each table's file on a connection of its own, and /model-costs and /model-usage
+    (nearly all the rows) side by side, so each insert gets half the cores and together they use
+    them all. At DuckDB's default each of the two inserts ran on every core, which kept buffers
+    per thread for no speed: on the full benchmark's 2-year backfill the load step peaked ~35 MB
+    higher (6 months: ~10 MB), its inserts as fast (bench/PERFORMANCE.md, step 15).
+    """
+    with duckdb.connect() as connection:
+        row = connection.execute("select current_setting('threads')").fetchone()
+    return max(1, int(row[0]) // 2) if row else 1
 
 
 def _with_layout(source: Any, destination_name: str) -> Any:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import dlt
+import duckdb
 import pytest
 from pipeline_support import (
     NOW,
@@ -364,9 +365,38 @@ def test_duckdb_settings_given_as_json_in_the_environment_reach_the_load(
         served.load()
 
     served.monkeypatch.setenv(
-        "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG", '{"memory_limit": "100MB"}'
+        "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG", '{"memory_limit": "100MB", "threads": 2}'
     )
-    assert served.load().loads == 1
+    summary = served.load()
+    assert summary.loads == 1
+    assert _load_settings(served, summary) == ("95.3 MiB", 2, False)
+
+
+def test_the_load_runs_duckdb_capped_and_with_half_its_threads(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve(account(first_day=TODAY - timedelta(days=20)))
+    summary = served.load()
+
+    with duckdb.connect() as connection:  # DuckDB's own default: one thread per core it may use
+        (default_threads,) = connection.execute("select current_setting('threads')").fetchone()
+    # dlt inserts the two large tables side by side, each on a connection of its own
+    assert _load_settings(served, summary) == ("122.0 MiB", max(1, default_threads // 2), False)
+
+
+def _load_settings(served: Served, summary: Any) -> tuple[str, int, bool]:
+    """The DuckDB settings a connection of the load's destination gets, as DuckDB reports them."""
+    pipeline = dlt.attach(
+        PIPELINE_NAME,
+        pipelines_dir=str(served.pipelines_dir),
+        destination=summary.dlt_destination,
+    )
+    with pipeline.sql_client() as client:
+        (row,) = client.execute_sql(
+            "select current_setting('memory_limit'), current_setting('threads'),"
+            " current_setting('preserve_insertion_order')"
+        )
+    return tuple(row)  # type: ignore[return-value]
 
 
 def test_a_run_that_reads_its_days_in_one_load_takes_the_balance_snapshot_in_it(
