@@ -354,8 +354,10 @@ def _destination(
     if isinstance(destination, Destination):
         return destination
     if destination == "duckdb":
-        _check_duckdb_file(duckdb_path, dataset_name)
-        return dlt.destinations.duckdb(credentials=_duckdb_credentials(duckdb_path))
+        default_threads = _check_duckdb_file(duckdb_path, dataset_name)
+        return dlt.destinations.duckdb(
+            credentials=_duckdb_credentials(duckdb_path, _load_threads(default_threads))
+        )
     if destination == "bigquery":
         return bigquery_destination(project=bigquery_project, location=bigquery_location)
     raise ConfigurationError(
@@ -363,8 +365,9 @@ def _destination(
     )
 
 
-def _duckdb_credentials(path: Path) -> DuckDbCredentials:
-    """The DuckDB file with the load's settings: ours, then any the user gave in dlt config.
+def _duckdb_credentials(path: Path, threads: int) -> DuckDbCredentials:
+    """The DuckDB file with the load's settings: ours and `threads`, then any the user gave in
+    dlt config.
 
     DuckDB otherwise takes up to 80% of the machine's memory and keeps insertion order, so the
     load's memory grows with the rows per load; with a cap it spills to a temporary directory
@@ -373,7 +376,7 @@ def _duckdb_credentials(path: Path) -> DuckDbCredentials:
     # asked as a dict: an environment variable holds it as JSON text, which dlt then parses
     # (and refuses, naming the setting, where it is not a JSON object)
     configured = dlt.config.get("destination.duckdb.credentials.global_config", dict)
-    settings = {**DUCKDB_SETTINGS, "threads": _load_threads(), **(configured or {})}
+    settings = {**DUCKDB_SETTINGS, "threads": threads, **(configured or {})}
     return DuckDbCredentials(
         # absolute: dlt resolves a relative path against the directory of the pipeline's first
         # run, so the same command run from elsewhere loaded a file other than the one it named
@@ -382,8 +385,9 @@ def _duckdb_credentials(path: Path) -> DuckDbCredentials:
     )
 
 
-def _load_threads() -> int:
-    """DuckDB's threads for the load: half of its own default (the cores it may use), at least 1.
+def _load_threads(default_threads: int) -> int:
+    """DuckDB's threads for the load: half of its own default (a thread per core it sees), at
+    least 1.
 
     dlt inserts each table's file on a connection of its own, and /model-costs and /model-usage
     (nearly all the rows) side by side, so each insert gets half the cores and together they use
@@ -391,9 +395,7 @@ def _load_threads() -> int:
     per thread for no speed: on the full benchmark's 2-year backfill the load step peaked ~35 MB
     higher (6 months: ~10 MB), its inserts as fast (bench/PERFORMANCE.md, step 15).
     """
-    with duckdb.connect() as connection:
-        row = connection.execute("select current_setting('threads')").fetchone()
-    return max(1, int(row[0]) // 2) if row else 1
+    return max(1, default_threads // 2)
 
 
 def _with_layout(source: Any, destination_name: str) -> Any:
@@ -403,8 +405,10 @@ def _with_layout(source: Any, destination_name: str) -> Any:
     return source
 
 
-def _check_duckdb_file(path: Path, dataset_name: str) -> None:
-    """Fail with one line, before any work, on a DuckDB file that cannot be used.
+def _check_duckdb_file(path: Path, dataset_name: str) -> int:
+    """Fail with one line, before any work, on a DuckDB file that cannot be used; return
+    DuckDB's default threads, asked while the file is open (opening a DuckDB database costs
+    20-40 ms here, so it is opened once for both).
 
     DuckDB names a file's catalog after the file, and a catalog named like the dataset makes
     `dataset.table` ambiguous to DuckDB, which dlt's SQL cannot get around. A file locked by
@@ -416,11 +420,14 @@ def _check_duckdb_file(path: Path, dataset_name: str) -> None:
             f" cannot tell apart; use another file name (default: {DEFAULT_DUCKDB_PATH})"
         )
     try:
-        duckdb.connect(str(path)).close()
+        with duckdb.connect(str(path)) as connection:
+            row = connection.execute("select current_setting('threads')").fetchone()
     except duckdb.Error as exc:
         raise duckdb_file_error(
             path, exc, "choose a --duckdb-path where a DuckDB file can be created or opened"
         ) from None
+    assert row is not None  # a setting always has a value
+    return int(row[0])
 
 
 def duckdb_file_error(path: Path, error: duckdb.Error, fix: str) -> ConfigurationError:
