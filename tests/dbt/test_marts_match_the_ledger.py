@@ -10,6 +10,8 @@ up in the reconciliation) and another is close to expiring at the start of them.
 from __future__ import annotations
 
 import itertools
+import re
+import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -252,6 +254,55 @@ def test_without_a_ledger_top_ups_are_inferred_and_the_unexplained_balance_flagg
     )
     first_balance = account.sim.ledger.balance(at=times[0])
     assert unexplained[0][1] == first_balance["cash"] + first_balance["bonus"]
+
+
+def test_inferred_lots_expire_after_the_days_of_their_kind(account: LoadedAccount) -> None:
+    db = account.root / "expiry_by_kind.duckdb"
+    shutil.copyfile(account.root / "without_ledger.duckdb", db)  # every lot inferred
+    days = {"purchase": 400, "bonus": 60, "subscription": 30}
+    account.build(db, vars={"atlas_billing_credit_expiry_days": days})
+
+    lots = rows(
+        db,
+        "select kind, purchased_at, expires_at from {models}.int_atlas_billing__credit_lots"
+        " where lot_source = 'inferred'",
+    )
+    assert "purchase" in {kind for kind, _, _ in lots}  # its top-ups; every kind: the unit tests
+    for kind, purchased_at, expires_at in lots:
+        assert expires_at - purchased_at == timedelta(days=days[kind]), kind
+
+
+@pytest.mark.parametrize(
+    ("days", "problem"),
+    [
+        (
+            {"promo": 90},
+            "var atlas_billing_credit_expiry_days: unknown credit kind(s) promo; the kinds are"
+            " purchase, bonus, referral, promotion, subscription",
+        ),
+        (
+            {"promotion": 0},
+            "var atlas_billing_credit_expiry_days.promotion must be a whole number of days,"
+            " at least 1; got 0",
+        ),
+        (
+            {"promotion": 1.5},
+            "var atlas_billing_credit_expiry_days.promotion must be a whole number of days,"
+            " at least 1; got 1.5",
+        ),
+        ([90], "var atlas_billing_credit_expiry_days must map credit kinds to days"),
+    ],
+    ids=["unknown_kind", "zero_days", "fractional_days", "not_a_mapping"],
+)
+def test_credit_expiry_days_that_are_not_days_of_a_kind_fail_the_build_naming_the_var(
+    account: LoadedAccount, days: object, problem: str
+) -> None:
+    with pytest.raises(AtlasBillingError, match=re.escape(problem)):
+        account.build(
+            account.copy_db("bad_expiry_days.duckdb"),
+            select=["int_atlas_billing__credit_lots"],
+            vars={"atlas_billing_credit_expiry_days": days},
+        )
 
 
 def test_amounts_in_another_currency_fail_the_build_naming_the_tables(

@@ -39,10 +39,7 @@ ledger_lots as (
         kind,
         purchased_at,
         amount_usd,
-        coalesce(
-            expires_at,
-            {{ atlas_billing.add_days_to_timestamp(var('atlas_billing_purchase_expiry_days'), 'purchased_at') }}
-        ) as expires_at,
+        coalesce(expires_at, {{ atlas_billing.credit_expires_at('kind', 'purchased_at') }}) as expires_at,
         'ledger' as lot_source
 
     from ledger
@@ -147,7 +144,7 @@ inferred_lots as (
         kind,
         period_end as purchased_at,
         amount_usd,
-        {{ atlas_billing.add_days_to_timestamp(var('atlas_billing_purchase_expiry_days'), 'period_end') }} as expires_at,
+        {{ atlas_billing.credit_expires_at('kind', 'period_end') }} as expires_at,
         'inferred' as lot_source
 
     from inferred_amounts
