@@ -25,3 +25,25 @@
 {% macro quantity(expression) -%}
     cast({{ expression }} as {{ atlas_billing.type_money() }})
 {%- endmacro %}
+
+{#- Money divided by a whole number, exact to the nano-dollar (truncated toward zero), null for a
+    divisor of 0: done on whole nano-dollars, since DuckDB divides decimals as doubles. For
+    estimates that share money out (a day's spend up to a moment), never for amounts the API
+    sends. -#}
+{% macro money_divided(money_expression, divisor_expression) -%}
+    {{ return(adapter.dispatch('money_divided', 'atlas_billing')(money_expression, divisor_expression)) }}
+{%- endmacro %}
+
+{% macro default__money_divided(money_expression, divisor_expression) -%}
+    {{ atlas_billing.money(
+        'div(cast((' ~ money_expression ~ ') * 1000000000 as ' ~ atlas_billing.type_money() ~ '), '
+        ~ 'nullif(' ~ divisor_expression ~ ', 0)) / 1000000000'
+    ) }}
+{%- endmacro %}
+
+{% macro duckdb__money_divided(money_expression, divisor_expression) -%}
+    {{ atlas_billing.money(
+        'cast(cast((' ~ money_expression ~ ') * 1000000000 as hugeint) // nullif('
+        ~ divisor_expression ~ ', 0) as decimal(38, 0)) * cast(0.000000001 as decimal(10, 9))'
+    ) }}
+{%- endmacro %}

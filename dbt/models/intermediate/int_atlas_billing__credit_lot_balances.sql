@@ -75,7 +75,10 @@ final as (
         pool_balance_usd,
         {{ atlas_billing.money(
             'least(amount_usd, greatest(coalesce(pool_balance_usd, 0) - newer_lots_usd, 0))'
-        ) }} as remaining_usd
+        ) }} as remaining_usd,
+        {{ atlas_billing.money(
+            'greatest(coalesce(pool_balance_usd, 0) - newer_lots_usd - amount_usd, 0)'
+        ) }} as older_lots_usd
 
     from with_newer_lots
 
