@@ -35,10 +35,12 @@ lot_balances as (
 
 ),
 
-top_ups as (
+pool_top_ups as (
 
     select
         intervals.period_end,
+        lots.pool,
+        sum(lots.amount_usd) as top_ups_usd,
         sum(case when lots.lot_source = 'ledger' then lots.amount_usd else 0 end) as ledger_top_ups_usd,
         sum(case when lots.lot_source = 'inferred' then lots.amount_usd else 0 end) as inferred_top_ups_usd
 
@@ -46,22 +48,19 @@ top_ups as (
     inner join lots
         on lots.purchased_at > intervals.period_start
         and lots.purchased_at <= intervals.period_end
-    group by intervals.period_end
+    group by intervals.period_end, lots.pool
 
 ),
 
-pool_top_ups as (
+top_ups as (
 
     select
-        intervals.period_end,
-        lots.pool,
-        sum(lots.amount_usd) as top_ups_usd
+        period_end,
+        sum(ledger_top_ups_usd) as ledger_top_ups_usd,
+        sum(inferred_top_ups_usd) as inferred_top_ups_usd
 
-    from intervals
-    inner join lots
-        on lots.purchased_at > intervals.period_start
-        and lots.purchased_at <= intervals.period_end
-    group by intervals.period_end, lots.pool
+    from pool_top_ups
+    group by period_end
 
 ),
 
