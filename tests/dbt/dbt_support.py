@@ -102,6 +102,15 @@ def load_daily(
     return loaded
 
 
+def load_daily_with_ledger(config: AccountConfig, root: Path, *, runs: int) -> LoadedAccount:
+    """`load_daily`, then the simulator's purchase ledger loaded beside it and `dbt build` run:
+    an account whose marts can be held against the ledger."""
+    loaded = load_daily(config, root, runs=runs)
+    loaded.load_ledger()
+    loaded.build()
+    return loaded
+
+
 def rows(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
     """Rows of a query; `{models}` stands for the schema dbt built into."""
     with duckdb.connect(str(db), read_only=True) as con:

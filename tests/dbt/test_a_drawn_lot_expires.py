@@ -14,7 +14,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from dbt_support import NOW, LoadedAccount, load_daily, rows, utc
+from dbt_support import NOW, LoadedAccount, load_daily_with_ledger, rows, utc
 
 from simulator import AccountConfig
 
@@ -35,10 +35,7 @@ CONFIG = AccountConfig(
 
 @pytest.fixture(scope="module")
 def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedAccount]:
-    loaded = load_daily(CONFIG, tmp_path_factory.mktemp("drawn_lot"), runs=8)
-    loaded.load_ledger()
-    loaded.build()
-    yield loaded
+    yield load_daily_with_ledger(CONFIG, tmp_path_factory.mktemp("drawn_lot"), runs=8)
 
 
 def test_the_interval_of_the_expiry_counts_what_was_left_of_the_lot(

@@ -9,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from dbt_support import NOW, LoadedAccount, load_daily, rows, utc
+from dbt_support import NOW, LoadedAccount, load_daily_with_ledger, rows, utc
 
 from simulator import AccountConfig
 
@@ -27,10 +27,7 @@ CONFIG = AccountConfig(
 
 @pytest.fixture(scope="module")
 def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedAccount]:
-    loaded = load_daily(CONFIG, tmp_path_factory.mktemp("other_spend"), runs=6)
-    loaded.load_ledger()
-    loaded.build()
-    yield loaded
+    yield load_daily_with_ledger(CONFIG, tmp_path_factory.mktemp("other_spend"), runs=6)
 
 
 def test_other_spend_is_exactly_what_the_account_spent_outside_model_apis(

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from dbt_support import NOW, LoadedAccount, load_daily, rows, utc
+from dbt_support import NOW, LoadedAccount, load_daily_with_ledger, rows, utc
 
 from simulator import AccountConfig
 
@@ -31,10 +31,7 @@ WITH_OTHER_SPEND = replace(CONFIG, other_spend_usd_per_day=Decimal("1.75"))
 
 
 def _load(config: AccountConfig, tmp_path_factory: pytest.TempPathFactory) -> LoadedAccount:
-    loaded = load_daily(config, tmp_path_factory.mktemp("restated"), runs=RUNS)
-    loaded.load_ledger()
-    loaded.build()
-    return loaded
+    return load_daily_with_ledger(config, tmp_path_factory.mktemp("restated"), runs=RUNS)
 
 
 @pytest.fixture(scope="module")
