@@ -424,7 +424,7 @@ def ratios(runs: dict[str, Run], turns: int) -> dict[str, float | None]:
         run = runs.get(name)
         return run.measured.cpu_seconds + run.simulator_cpu_seconds if run else None
 
-    pairs = [(floor, our) for floor, our in turn_names(turns) if floor in runs and our in runs]
+    pairs = ran_turns(runs, turns)
     floors, ours = [floor for floor, _ in pairs], [our for _, our in pairs]
 
     def best(measure: Callable[[str], float | None], names: list[str]) -> float | None:
@@ -458,24 +458,25 @@ def ratios(runs: dict[str, Run], turns: int) -> dict[str, float | None]:
     }
 
 
+def ran_turns(runs: dict[str, Run], turns: int) -> list[tuple[str, str]]:
+    """The (floor, ours) run names of each backfill turn that ran both sides."""
+    return [(floor, ours) for floor, ours in turn_names(turns) if floor in runs and ours in runs]
+
+
 def turn_figures(runs: dict[str, Run], turns: int) -> list[dict[str, Any]]:
     """Each backfill turn that ran both sides: the floor's and ours' wall time, and their ratio."""
     out = []
-    for floor, ours in turn_names(turns):
-        if floor in runs and ours in runs:
-            floor_wall, ours_wall = (
-                runs[floor].measured.wall_seconds,
-                runs[ours].measured.wall_seconds,
-            )
-            out.append(
-                {
-                    "floor": floor,
-                    "ours": ours,
-                    "floor_wall_seconds": round(floor_wall, 3),
-                    "ours_wall_seconds": round(ours_wall, 3),
-                    "ours_over_floor": round(ours_wall / floor_wall, 3) if floor_wall else None,
-                }
-            )
+    for floor, ours in ran_turns(runs, turns):
+        floor_wall, ours_wall = runs[floor].measured.wall_seconds, runs[ours].measured.wall_seconds
+        out.append(
+            {
+                "floor": floor,
+                "ours": ours,
+                "floor_wall_seconds": round(floor_wall, 3),
+                "ours_wall_seconds": round(ours_wall, 3),
+                "ours_over_floor": round(ours_wall / floor_wall, 3) if floor_wall else None,
+            }
+        )
     return out
 
 
