@@ -209,6 +209,7 @@ def run_suite(
         say(f"simulator: {size.keys} keys x {size.models} models, days {start}..{today}")
         truth = sim.truth(start, end)
         short_truth = sim.truth(short_start, end)
+        sim.warm_up()
         say(f"the API holds {truth.cost_rows} cost and {truth.usage_rows} usage rows")
 
         def timed(name: str, run: Callable[..., dict[str, Any]], rows: int, **kw: Any) -> Run:

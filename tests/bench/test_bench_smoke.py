@@ -10,14 +10,21 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench.runs import SAMPLE_SECONDS, Measured
-from bench.simulated_api import RequestLog, waited_for_a_core_seconds
+from bench.simulated_api import (
+    AccountSpec,
+    RequestLog,
+    SimulatorProcess,
+    waited_for_a_core_seconds,
+)
 from bench.suite import (
+    NOW,
     SIZES,
     TARGETS,
     Run,
@@ -182,6 +189,17 @@ def test_ours_over_floor_is_the_median_of_the_turns_not_the_better_run_of_each()
     del runs["ours_3"]
     assert ratios(runs, turns=3)["ours_over_floor"] == 1.35
     assert len(turn_figures(runs, 3)) == 2
+
+
+def test_the_simulator_is_warmed_by_a_balance_left_out_of_the_request_log() -> None:
+    spec = AccountSpec(n_keys=2, n_models=2, first_day=NOW.date() - timedelta(days=30), now=NOW)
+    with SimulatorProcess(spec) as sim:
+        sim.warm_up()
+        assert sim.take_requests() == RequestLog({}, 0)  # not counted against the first run
+
+        sim.api_key = "sk_not_the_key"  # the warm-up asks the API: a refused one says so
+        with pytest.raises(RuntimeError, match="/balance answered HTTP 401"):
+            sim.warm_up()
 
 
 def test_a_size_names_only_builds_the_suite_knows() -> None:
