@@ -57,7 +57,9 @@ top_ups as (
     select
         period_end,
         sum(ledger_top_ups_usd) as ledger_top_ups_usd,
-        sum(inferred_top_ups_usd) as inferred_top_ups_usd
+        sum(inferred_top_ups_usd) as inferred_top_ups_usd,
+        sum(case when pool = 'subscription' then top_ups_usd else 0 end) as subscription_top_ups_usd,
+        sum(case when pool = 'cash' then top_ups_usd else 0 end) as cash_top_ups_usd
 
     from pool_top_ups
     group by period_end
@@ -76,14 +78,15 @@ expiring as (
         lot_balances.lot_id,
         lot_balances.expires_at,
         cast(lot_balances.expires_at as date) as expiry_date,
+        cast(cast(lot_balances.expires_at as date) as {{ dbt.type_timestamp() }}) as expiry_day_start,
         lot_balances.remaining_usd,
         lot_balances.older_lots_usd
             + case lot_balances.pool
                 when 'cash' then intervals.opening_subscription_bonus_usd
-                    + coalesce(subscription_top_ups.top_ups_usd, 0)
+                    + coalesce(top_ups.subscription_top_ups_usd, 0)
                 when 'bonus' then intervals.opening_subscription_bonus_usd
-                    + coalesce(subscription_top_ups.top_ups_usd, 0)
-                    + intervals.opening_cash_usd + coalesce(cash_top_ups.top_ups_usd, 0)
+                    + coalesce(top_ups.subscription_top_ups_usd, 0)
+                    + intervals.opening_cash_usd + coalesce(top_ups.cash_top_ups_usd, 0)
                 else 0
             end as drawn_first_usd,
         case lot_balances.pool
@@ -108,12 +111,8 @@ expiring as (
     left join pool_top_ups
         on intervals.period_end = pool_top_ups.period_end
         and lot_balances.pool = pool_top_ups.pool
-    left join pool_top_ups as subscription_top_ups
-        on intervals.period_end = subscription_top_ups.period_end
-        and subscription_top_ups.pool = 'subscription'
-    left join pool_top_ups as cash_top_ups
-        on intervals.period_end = cash_top_ups.period_end
-        and cash_top_ups.pool = 'cash'
+    left join top_ups
+        on intervals.period_end = top_ups.period_end
 
 ),
 
@@ -169,7 +168,7 @@ spend_before_expiry as (
                     ~ dbt.datediff('expiring.period_start', 'expiring.expires_at', 'second'),
                     dbt.datediff(
                         'expiring.period_start',
-                        atlas_billing.add_days_to_timestamp(1, 'cast(expiring.expiry_date as ' ~ dbt.type_timestamp() ~ ')'),
+                        atlas_billing.add_days_to_timestamp(1, 'expiring.expiry_day_start'),
                         'second'
                     )
                 ) }}
@@ -179,12 +178,12 @@ spend_before_expiry as (
                     when expiring.expiry_date = expiring.closing_partial_day_date
                         then {{ atlas_billing.money_divided(
                             'expiring.closing_partial_day_cost_usd * '
-                            ~ dbt.datediff('cast(expiring.expiry_date as ' ~ dbt.type_timestamp() ~ ')', 'expiring.expires_at', 'second'),
-                            dbt.datediff('cast(expiring.expiry_date as ' ~ dbt.type_timestamp() ~ ')', 'expiring.period_end', 'second')
+                            ~ dbt.datediff('expiring.expiry_day_start', 'expiring.expires_at', 'second'),
+                            dbt.datediff('expiring.expiry_day_start', 'expiring.period_end', 'second')
                         ) }}
                     else {{ atlas_billing.money_divided(
                         'expiry_days.expiry_day_usd * '
-                        ~ dbt.datediff('cast(expiring.expiry_date as ' ~ dbt.type_timestamp() ~ ')', 'expiring.expires_at', 'second'),
+                        ~ dbt.datediff('expiring.expiry_day_start', 'expiring.expires_at', 'second'),
                         '86400'
                     ) }}
                 end
