@@ -406,14 +406,16 @@ def compare_sums(truth: Truth, loaded: dict[str, dict[str, Any]]) -> dict[str, A
     }
 
 
+def ratio(a: float | None, b: float | None) -> float | None:
+    """a / b to 3 decimals; None where either is missing or b is 0."""
+    return round(a / b, 3) if a is not None and b else None
+
+
 def ratios(runs: dict[str, Run], turns: int) -> dict[str, float | None]:
     """The ratios the targets are about; `turns` backfill turns of the floor and ours ran."""
 
     def wall(name: str) -> float | None:
         return runs[name].measured.wall_seconds if name in runs else None
-
-    def ratio(a: float | None, b: float | None) -> float | None:
-        return round(a / b, 3) if a is not None and b else None
 
     def over_minimum(name: str) -> float | None:
         run = runs.get(name)
@@ -475,7 +477,7 @@ def turn_figures(runs: dict[str, Run], turns: int) -> list[dict[str, Any]]:
                 "ours": ours,
                 "floor_wall_seconds": round(floor_wall, 3),
                 "ours_wall_seconds": round(ours_wall, 3),
-                "ours_over_floor": round(ours_wall / floor_wall, 3) if floor_wall else None,
+                "ours_over_floor": ratio(ours_wall, floor_wall),
             }
         )
     return out
